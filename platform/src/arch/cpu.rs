@@ -1,0 +1,110 @@
+//! CPU identification, control bits and idling.
+
+use raw_cpuid::CpuId;
+use spin::Once;
+use x86_64::registers::control::{Cr0, Cr0Flags, Cr4, Cr4Flags};
+use x86_64::registers::model_specific::{Efer, EferFlags, GsBase, KernelGsBase};
+use x86_64::VirtAddr;
+
+/// The CPU features the platform looks at.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuFeatures {
+    pub vendor: [u8; 12],
+    /// Execute-disable page bit.
+    pub nx: bool,
+    /// Global pages.
+    pub pge: bool,
+    /// 1 GiB pages.
+    pub huge_1g: bool,
+    pub x2apic: bool,
+    pub tsc: bool,
+    /// The TSC ticks at a constant rate in every power state.
+    pub invariant_tsc: bool,
+    pub tsc_deadline: bool,
+    pub xsave: bool,
+    pub fxsr: bool,
+    pub smep: bool,
+    pub smap: bool,
+    pub fsgsbase: bool,
+    pub hypervisor: bool,
+}
+
+static FEATURES: Once<CpuFeatures> = Once::new();
+
+/// The features of the boot CPU (read once with `cpuid`).
+pub fn features() -> &'static CpuFeatures {
+    FEATURES.call_once(detect)
+}
+
+fn detect() -> CpuFeatures {
+    let cpuid = CpuId::new();
+    let mut features = CpuFeatures::default();
+    if let Some(vendor) = cpuid.get_vendor_info() {
+        let name = vendor.as_str().as_bytes();
+        let len = name.len().min(features.vendor.len());
+        features.vendor[..len].copy_from_slice(&name[..len]);
+    }
+    if let Some(info) = cpuid.get_feature_info() {
+        features.pge = info.has_pge();
+        features.x2apic = info.has_x2apic();
+        features.tsc = info.has_tsc();
+        features.tsc_deadline = info.has_tsc_deadline();
+        features.xsave = info.has_xsave();
+        features.fxsr = info.has_fxsave_fxstor();
+        features.hypervisor = info.has_hypervisor();
+    }
+    if let Some(extended) = cpuid.get_extended_feature_info() {
+        features.smep = extended.has_smep();
+        features.smap = extended.has_smap();
+        features.fsgsbase = extended.has_fsgsbase();
+    }
+    if let Some(ext) = cpuid.get_extended_processor_and_feature_identifiers() {
+        features.nx = ext.has_execute_disable();
+        features.huge_1g = ext.has_1gib_pages();
+    }
+    if let Some(power) = cpuid.get_advanced_power_mgmt_info() {
+        features.invariant_tsc = power.has_invariant_tsc();
+    }
+    features
+}
+
+#[repr(C, align(64))]
+struct BootPerCpu([u64; 32]);
+
+/// Placeholder per-CPU block GS points at until the per-CPU area is set up.
+static mut BOOT_PER_CPU: BootPerCpu = BootPerCpu([0; 32]);
+
+/// Enables NX (when present), global pages and kernel write protection, and
+/// points GS at a placeholder per-CPU block.
+pub(crate) fn init() {
+    let features = features();
+    if features.nx {
+        // SAFETY: setting NXE only allows the NX page bit; nothing mapped uses
+        // it yet in a way that would change.
+        unsafe { Efer::update(|flags| flags.insert(EferFlags::NO_EXECUTE_ENABLE)) };
+    }
+    if features.pge {
+        // SAFETY: global pages only change TLB retention across CR3 loads.
+        unsafe { Cr4::update(|flags| flags.insert(Cr4Flags::PAGE_GLOBAL)) };
+    }
+    // SAFETY: write protection makes the kernel honour read-only pages too;
+    // the kernel never writes to them.
+    unsafe { Cr0::update(|flags| flags.insert(Cr0Flags::WRITE_PROTECT)) };
+
+    let block = VirtAddr::from_ptr(core::ptr::addr_of!(BOOT_PER_CPU));
+    GsBase::write(block);
+    KernelGsBase::write(VirtAddr::zero());
+}
+
+/// Enables interrupts and waits for the next one.
+pub fn idle() {
+    x86_64::instructions::interrupts::enable_and_hlt();
+}
+
+/// Stops this CPU for good.
+pub fn halt_forever() -> ! {
+    loop {
+        x86_64::instructions::interrupts::disable();
+        x86_64::instructions::hlt();
+    }
+}

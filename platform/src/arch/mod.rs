@@ -1,0 +1,16 @@
+//! x86_64 CPU structures: descriptor tables, traps, interrupt masking.
+
+pub mod cpu;
+pub mod extable;
+pub mod gdt;
+pub mod idt;
+pub mod irq;
+pub mod trap;
+
+/// Loads the GDT, TSS and IDT and sets the CPU control bits the kernel
+/// relies on. Runs first thing in both boot entries.
+pub(crate) fn init_early() {
+    gdt::init();
+    idt::init();
+    cpu::init();
+}
