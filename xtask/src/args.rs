@@ -68,11 +68,26 @@ fn allowed(command: &str) -> &'static [&'static str] {
     match command {
         "build" | "iso" => &["--release"],
         "run" => &[
-            "--release", "--tcg", "--smp", "--memory", "--append", "--initrd", "--gdb", "--boot",
-            "--uefi", "--kernel",
+            "--release",
+            "--tcg",
+            "--smp",
+            "--memory",
+            "--append",
+            "--initrd",
+            "--gdb",
+            "--boot",
+            "--uefi",
+            "--kernel",
         ],
         "test" => &[
-            "--release", "--tcg", "--smp", "--memory", "--kernel", "--stage", "--quick", "--bless",
+            "--release",
+            "--tcg",
+            "--smp",
+            "--memory",
+            "--kernel",
+            "--stage",
+            "--quick",
+            "--bless",
         ],
         _ => &[],
     }
@@ -119,7 +134,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options> {
         let mut value = || -> Result<String> {
             match inline {
                 Some(value) => Ok(value.to_string()),
-                None => args.next().ok_or_else(|| format!("`{flag}` needs a value").into()),
+                None => args
+                    .next()
+                    .ok_or_else(|| format!("`{flag}` needs a value").into()),
             }
         };
         match flag.as_str() {
@@ -180,7 +197,10 @@ mod tests {
     #[test]
     fn append_keeps_equal_signs_of_its_value() {
         let opts = parse(["run", "--append", "loglevel=debug init=/bin/sh"].map(String::from));
-        assert_eq!(opts.unwrap().append.as_deref(), Some("loglevel=debug init=/bin/sh"));
+        assert_eq!(
+            opts.unwrap().append.as_deref(),
+            Some("loglevel=debug init=/bin/sh")
+        );
         let opts = parse(["run", "--append=loglevel=debug"].map(String::from));
         assert_eq!(opts.unwrap().append.as_deref(), Some("loglevel=debug"));
     }

@@ -4,10 +4,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::bail;
 use crate::cpio::{self, Entry};
 use crate::prereq::{self, Tool, BUSYBOX};
 use crate::util::{self, Result};
-use crate::bail;
 
 /// The bare-metal target the kernel is built for.
 pub const KERNEL_TARGET: &str = "x86_64-unknown-none";
@@ -22,7 +22,9 @@ const APPLET_DIRS: [&str; 4] = ["bin", "sbin", "usr/bin", "usr/sbin"];
 pub fn kernel(release: bool) -> Result<PathBuf> {
     prereq::ensure_rust_target()?;
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(util::root()).args(["build", "-p", "kernel", "--target", KERNEL_TARGET]);
+    cargo
+        .current_dir(util::root())
+        .args(["build", "-p", "kernel", "--target", KERNEL_TARGET]);
     if release {
         cargo.arg("--release");
     }
@@ -32,7 +34,10 @@ pub fn kernel(release: bool) -> Result<PathBuf> {
 
 pub fn kernel_path(release: bool) -> PathBuf {
     let profile = if release { "release" } else { "debug" };
-    util::target_dir().join(KERNEL_TARGET).join(profile).join("kernel")
+    util::target_dir()
+        .join(KERNEL_TARGET)
+        .join(profile)
+        .join("kernel")
 }
 
 /// One contract test: `userland/contracts/<area>/<name>.c`.
@@ -73,9 +78,18 @@ pub fn contracts() -> Result<Vec<Contract>> {
         let area_name = file_name(&area);
         for source in sorted_entries(&area)? {
             if source.extension().is_some_and(|ext| ext == "c") {
-                let name = source.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+                let name = source
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 let binary = out_dir.join(&area_name).join(&name);
-                found.push(Contract { area: area_name.clone(), name, source, binary });
+                found.push(Contract {
+                    area: area_name.clone(),
+                    name,
+                    source,
+                    binary,
+                });
             }
         }
     }
@@ -93,9 +107,17 @@ pub fn userland() -> Result<Userland> {
     let bench = compile_dir(&root.join("userland/bench"), &out.join("bench"), &headers)?;
     let contracts = contracts()?;
     for contract in &contracts {
-        compile(std::slice::from_ref(&contract.source), &contract.binary, &headers)?;
+        compile(
+            std::slice::from_ref(&contract.source),
+            &contract.binary,
+            &headers,
+        )?;
     }
-    Ok(Userland { init, contracts, bench })
+    Ok(Userland {
+        init,
+        contracts,
+        bench,
+    })
 }
 
 /// Compiles every `.c` of a folder into one program; `None` when the folder has none.
@@ -118,7 +140,11 @@ fn compile(sources: &[PathBuf], binary: &Path, headers: &[PathBuf]) -> Result<()
     }
     let include = util::root().join("userland/include");
     let mut cc = Command::new("musl-gcc");
-    cc.args(["-static", "-O2", "-Wall"]).arg("-I").arg(include).arg("-o").arg(binary);
+    cc.args(["-static", "-O2", "-Wall"])
+        .arg("-I")
+        .arg(include)
+        .arg("-o")
+        .arg(binary);
     cc.args(sources);
     eprintln!("      CC {}", util::show(binary));
     util::run(&mut cc)
@@ -139,7 +165,11 @@ pub fn initramfs(userland: &Userland) -> Result<PathBuf> {
     dirs.push(("root".into(), 0o700));
     let mut areas: Vec<String> = userland.contracts.iter().map(|c| c.area.clone()).collect();
     areas.dedup();
-    dirs.extend(areas.iter().map(|area| (format!("contracts/{area}"), 0o755)));
+    dirs.extend(
+        areas
+            .iter()
+            .map(|area| (format!("contracts/{area}"), 0o755)),
+    );
     dirs.sort();
     entries.extend(dirs.iter().map(|(dir, perm)| Entry::dir(dir, *perm)));
 
@@ -158,7 +188,11 @@ pub fn initramfs(userland: &Userland) -> Result<PathBuf> {
         entries.push(Entry::symlink(&link, "/bin/busybox"));
     }
 
-    entries.push(Entry::file("etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/sh\n".to_vec()));
+    entries.push(Entry::file(
+        "etc/passwd",
+        0o644,
+        b"root:x:0:0:root:/root:/bin/sh\n".to_vec(),
+    ));
     entries.push(Entry::file("etc/group", 0o644, b"root:x:0:\n".to_vec()));
     entries.push(Entry::file("etc/hostname", 0o644, b"kestrel\n".to_vec()));
 
@@ -167,7 +201,11 @@ pub fn initramfs(userland: &Userland) -> Result<PathBuf> {
         list.push_str(&contract.id());
         list.push('\n');
         let data = fs::read(&contract.binary)?;
-        entries.push(Entry::file(&format!("contracts/{}", contract.id()), 0o755, data));
+        entries.push(Entry::file(
+            &format!("contracts/{}", contract.id()),
+            0o755,
+            data,
+        ));
     }
     entries.push(Entry::file("contracts/list", 0o644, list.into_bytes()));
 
@@ -186,7 +224,8 @@ fn busybox_applets() -> Result<Vec<String>> {
         .lines()
         .map(|line| line.trim().trim_start_matches('/'))
         .filter(|link| {
-            link.rsplit_once('/').is_some_and(|(dir, _)| APPLET_DIRS.contains(&dir))
+            link.rsplit_once('/')
+                .is_some_and(|(dir, _)| APPLET_DIRS.contains(&dir))
         })
         .filter(|link| *link != "bin/busybox")
         .map(str::to_string)
@@ -210,12 +249,17 @@ pub fn all(release: bool) -> Result<Artifacts> {
     let kernel = kernel(release)?;
     let userland = userland()?;
     let initramfs = initramfs(&userland)?;
-    Ok(Artifacts { kernel, initramfs, userland })
+    Ok(Artifacts {
+        kernel,
+        initramfs,
+        userland,
+    })
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut paths: Vec<PathBuf> =
-        fs::read_dir(dir)?.filter_map(|entry| entry.ok().map(|e| e.path())).collect();
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
     paths.sort();
     Ok(paths)
 }
@@ -231,5 +275,8 @@ fn c_files(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().unwrap_or_default().to_string_lossy().into_owned()
+    path.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
 }

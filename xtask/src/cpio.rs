@@ -38,11 +38,19 @@ impl Entry {
     }
 
     pub fn char_device(name: &str, perm: u32, major: u32, minor: u32) -> Self {
-        Entry { rdev: (major, minor), ..Self::new(name, S_IFCHR | perm, Vec::new()) }
+        Entry {
+            rdev: (major, minor),
+            ..Self::new(name, S_IFCHR | perm, Vec::new())
+        }
     }
 
     fn new(name: &str, mode: u32, data: Vec<u8>) -> Self {
-        Entry { name: name.trim_start_matches('/').to_string(), mode, data, rdev: (0, 0) }
+        Entry {
+            name: name.trim_start_matches('/').to_string(),
+            mode,
+            data,
+            rdev: (0, 0),
+        }
     }
 }
 
@@ -50,7 +58,11 @@ impl Entry {
 pub fn archive(entries: &[Entry], mtime: u32) -> Vec<u8> {
     let mut out = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
-        let nlink = if entry.mode & S_IFDIR == S_IFDIR { 2 } else { 1 };
+        let nlink = if entry.mode & S_IFDIR == S_IFDIR {
+            2
+        } else {
+            1
+        };
         let ino = index as u32 + 1;
         push_entry(&mut out, entry, ino, nlink, mtime);
     }
@@ -135,8 +147,16 @@ mod tests {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(&archive(&entries, 0)).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&archive(&entries, 0))
+            .unwrap();
         let out = child.wait_with_output().unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "bin\nbin/x\nbin/y\nconsole\n");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "bin\nbin/x\nbin/y\nconsole\n"
+        );
     }
 }

@@ -17,8 +17,12 @@ use crate::prereq::{self, Tool};
 use crate::util::{self, Result};
 
 /// Limine files the ISO needs, as named in a Limine binary release.
-const LIMINE_FILES: [&str; 4] =
-    ["limine-bios.sys", "limine-bios-cd.bin", "limine-uefi-cd.bin", "BOOTX64.EFI"];
+const LIMINE_FILES: [&str; 4] = [
+    "limine-bios.sys",
+    "limine-bios-cd.bin",
+    "limine-uefi-cd.bin",
+    "BOOTX64.EFI",
+];
 
 /// Where Limine's files are looked for after `LIMINE_DIR`.
 const LIMINE_DIRS: [&str; 2] = ["/usr/share/limine", "/usr/local/share/limine"];
@@ -78,7 +82,11 @@ pub fn build(kernel: &Path, initramfs: &Path, cmdline: Option<&str>) -> Result<P
         .args(["-no-emul-boot", "-boot-load-size", "4", "-boot-info-table"])
         .args(["-hfsplus", "-apm-block-size", "2048"])
         .args(["--efi-boot", "boot/limine/limine-uefi-cd.bin"])
-        .args(["-efi-boot-part", "--efi-boot-image", "--protective-msdos-label"])
+        .args([
+            "-efi-boot-part",
+            "--efi-boot-image",
+            "--protective-msdos-label",
+        ])
         .arg(&staging)
         .arg("-o")
         .arg(&iso)
@@ -127,6 +135,9 @@ mod tests {
     fn cmdline_is_replaced_keeping_indentation() {
         let conf = "/Kestrel\n    protocol: limine\n    cmdline: loglevel=info\n";
         let out = with_cmdline(conf, Some("loglevel=debug"));
-        assert_eq!(out, "/Kestrel\n    protocol: limine\n    cmdline: loglevel=debug\n");
+        assert_eq!(
+            out,
+            "/Kestrel\n    protocol: limine\n    cmdline: loglevel=debug\n"
+        );
     }
 }

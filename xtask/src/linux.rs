@@ -63,14 +63,26 @@ pub fn image() -> Result<PathBuf> {
 
     eprintln!("xtask: downloading {package} into {}", util::show(&dir));
     fs::create_dir_all(&dir)?;
-    util::run(Command::new("apt-get").current_dir(&dir).args(["download", &package]))?;
+    util::run(
+        Command::new("apt-get")
+            .current_dir(&dir)
+            .args(["download", &package]),
+    )?;
     let deb = fs::read_dir(&dir)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .find(|path| path.extension().is_some_and(|ext| ext == "deb"));
     let Some(deb) = deb else {
-        bail!("apt-get download {package} left no .deb in {}", util::show(&dir));
+        bail!(
+            "apt-get download {package} left no .deb in {}",
+            util::show(&dir)
+        );
     };
-    util::run(Command::new("dpkg").arg("-x").arg(&deb).arg(dir.join("root")))?;
+    util::run(
+        Command::new("dpkg")
+            .arg("-x")
+            .arg(&deb)
+            .arg(dir.join("root")),
+    )?;
     let _ = fs::remove_file(&deb);
     match unpacked_image(&dir) {
         Some(found) => Ok(found),
@@ -83,7 +95,10 @@ fn unpacked_image(dir: &std::path::Path) -> Option<PathBuf> {
     let mut images: Vec<PathBuf> = fs::read_dir(boot)
         .ok()?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-")))
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
+        })
         .collect();
     images.sort();
     images.pop()
@@ -93,7 +108,10 @@ fn unpacked_image(dir: &std::path::Path) -> Option<PathBuf> {
 /// `linux-image-6.1.0-57-amd64`.
 fn image_package() -> Result<String> {
     let find = || -> Option<String> {
-        let out = Command::new("apt-cache").args(["depends", "linux-image-amd64"]).output().ok()?;
+        let out = Command::new("apt-cache")
+            .args(["depends", "linux-image-amd64"])
+            .output()
+            .ok()?;
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter_map(|line| line.trim().strip_prefix("Depends:"))

@@ -134,7 +134,11 @@ fn choose_boot(opts: &Options) -> Result<BootMode> {
         (None, BootMode::Limine) => "Limine files found",
         (None, BootMode::Direct) => "no Limine files; set LIMINE_DIR to boot through Limine",
     };
-    let name = if boot == BootMode::Limine { "limine (ISO)" } else { "direct (PVH)" };
+    let name = if boot == BootMode::Limine {
+        "limine (ISO)"
+    } else {
+        "direct (PVH)"
+    };
     println!("boot: {name} - {why}");
     Ok(boot)
 }

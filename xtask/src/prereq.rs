@@ -86,7 +86,11 @@ pub fn ensure(tools: &[Tool]) -> Result<()> {
             .args(&packages),
     )?;
     if let Some(tool) = tools.iter().find(|tool| !tool.is_present()) {
-        bail!("`{}` is still missing after installing {}", tool.package(), tool.package());
+        bail!(
+            "`{}` is still missing after installing {}",
+            tool.package(),
+            tool.package()
+        );
     }
     Ok(())
 }
@@ -130,7 +134,13 @@ pub fn is_static_elf(path: &Path) -> bool {
 
 /// `cargo xtask prereq`: check everything any command may need.
 pub fn check_all() -> Result<()> {
-    ensure(&[Tool::Qemu, Tool::MuslGcc, Tool::Busybox, Tool::Xorriso, Tool::Ovmf])?;
+    ensure(&[
+        Tool::Qemu,
+        Tool::MuslGcc,
+        Tool::Busybox,
+        Tool::Xorriso,
+        Tool::Ovmf,
+    ])?;
     ensure(&[Tool::Addr2line])?;
     ensure_rust_target()?;
     println!("all host tools are present");

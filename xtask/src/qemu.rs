@@ -72,9 +72,24 @@ impl Machine {
     /// quits), otherwise the serial line alone is on stdin/stdout for a program to drive.
     pub fn command(&self, interactive: bool) -> Result<Command> {
         let mut qemu = Command::new("qemu-system-x86_64");
-        qemu.args(["-M", "q35", "-m", &self.memory, "-smp", &self.smp.to_string()]);
+        qemu.args([
+            "-M",
+            "q35",
+            "-m",
+            &self.memory,
+            "-smp",
+            &self.smp.to_string(),
+        ]);
         let serial = if interactive { "mon:stdio" } else { "stdio" };
-        qemu.args(["-serial", serial, "-display", "none", "-no-reboot", "-net", "none"]);
+        qemu.args([
+            "-serial",
+            serial,
+            "-display",
+            "none",
+            "-no-reboot",
+            "-net",
+            "none",
+        ]);
         match self.accel {
             Accel::Kvm => qemu.args(["-enable-kvm", "-cpu", "host,-arch-capabilities"]),
             // TCG's ERMS/FSRM string copies are slow; without them code takes faster paths.
@@ -119,22 +134,36 @@ pub fn choose_accel(machine: &Machine, marker: &str, force_tcg: bool) -> Accel {
     if force_tcg {
         return Accel::Tcg;
     }
-    if fs::OpenOptions::new().read(true).write(true).open("/dev/kvm").is_err() {
+    if fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_err()
+    {
         eprintln!("xtask: accel: tcg (/dev/kvm is not usable)");
         return Accel::Tcg;
     }
 
     let fingerprint = fingerprint(&machine.kernel);
-    let cache = util::target_dir().join("kvm-probe").join(file_key(&machine.kernel));
+    let cache = util::target_dir()
+        .join("kvm-probe")
+        .join(file_key(&machine.kernel));
     if let Ok(text) = fs::read_to_string(&cache) {
         if let Some(verdict) = text.strip_prefix(&format!("{fingerprint} ")) {
-            let accel = if verdict.trim() == "kvm" { Accel::Kvm } else { Accel::Tcg };
+            let accel = if verdict.trim() == "kvm" {
+                Accel::Kvm
+            } else {
+                Accel::Tcg
+            };
             eprintln!("xtask: accel: {} (KVM probe result cached)", accel.name());
             return accel;
         }
     }
 
-    eprintln!("xtask: probing KVM with a test boot ({}s at most)", KVM_PROBE_TIMEOUT.as_secs());
+    eprintln!(
+        "xtask: probing KVM with a test boot ({}s at most)",
+        KVM_PROBE_TIMEOUT.as_secs()
+    );
     let mut probe = machine.clone();
     probe.accel = Accel::Kvm;
     probe.gdb = false;
@@ -208,8 +237,14 @@ impl Console {
             .map_err(|err| format!("cannot start qemu-system-x86_64: {err}"))?;
 
         let (sender, chunks) = mpsc::channel();
-        let stdout = child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>);
-        let stderr = child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>);
+        let stdout = child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        let stderr = child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
         for mut stream in [stdout, stderr].into_iter().flatten() {
             let sender = sender.clone();
             std::thread::spawn(move || {
@@ -222,7 +257,14 @@ impl Console {
             });
         }
         let stdin = child.stdin.take();
-        Ok(Console { child, stdin, chunks, log: log_file, output: Vec::new(), status: None })
+        Ok(Console {
+            child,
+            stdin,
+            chunks,
+            log: log_file,
+            output: Vec::new(),
+            status: None,
+        })
     }
 
     /// Everything the guest printed so far, `\r` removed.

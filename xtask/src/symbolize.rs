@@ -37,7 +37,11 @@ pub fn print(log: &str, elf: &Path) {
         eprintln!("(install binutils for addr2line to symbolize the backtrace)");
         return;
     };
-    let out = Command::new(addr2line).args(["-f", "-C", "-e"]).arg(elf).args(&addresses).output();
+    let out = Command::new(addr2line)
+        .args(["-f", "-C", "-e"])
+        .arg(elf)
+        .args(&addresses)
+        .output();
     let Ok(out) = out else {
         return;
     };

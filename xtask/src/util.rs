@@ -59,7 +59,10 @@ pub fn target_dir() -> PathBuf {
 /// The path relative to the workspace root, for messages.
 pub fn show(path: &Path) -> String {
     let root = root();
-    path.strip_prefix(&root).unwrap_or(path).display().to_string()
+    path.strip_prefix(&root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// Prints a command the way a user would type it.
@@ -121,7 +124,9 @@ pub fn is_stale(output: &Path, inputs: &[PathBuf]) -> bool {
     let Some(built) = mtime(output) else {
         return true;
     };
-    inputs.iter().any(|input| mtime(input).is_none_or(|changed| changed > built))
+    inputs
+        .iter()
+        .any(|input| mtime(input).is_none_or(|changed| changed > built))
 }
 
 /// Whether this process runs as root (needed to install packages).

@@ -16,7 +16,9 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Whether `output` holds the banner line.
 pub fn has_banner(output: &str) -> bool {
-    output.lines().any(|line| line.contains(BANNER_WORD) && line.contains(VERSION))
+    output
+        .lines()
+        .any(|line| line.contains(BANNER_WORD) && line.contains(VERSION))
 }
 
 pub fn run(guest: &Guest) -> Report {
@@ -58,7 +60,9 @@ mod tests {
 
     #[test]
     fn banner_needs_name_and_version() {
-        assert!(has_banner(&format!("[ 0.001] INFO Kestrel {VERSION} (rev abc)\n")));
+        assert!(has_banner(&format!(
+            "[ 0.001] INFO Kestrel {VERSION} (rev abc)\n"
+        )));
         assert!(!has_banner("Kestrel starting\n"));
     }
 }

@@ -94,7 +94,10 @@ pub fn run(guest: &Guest) -> Report {
             Verdict::Xfail => report.xfail += 1,
             _ => report.failed += 1,
         }
-        let reason = xfail.get(&id).map(|r| format!("  ({r})")).unwrap_or_default();
+        let reason = xfail
+            .get(&id)
+            .map(|r| format!("  ({r})"))
+            .unwrap_or_default();
         println!("{:<8} {id}{reason}", verdict.label());
         if !matches!(verdict, Verdict::Pass | Verdict::Xpass | Verdict::Xfail) {
             for line in detail.lines() {
@@ -139,7 +142,10 @@ fn judge(host: &HostRun, got: Option<&framing::Framed>) -> (Verdict, String) {
         return (Verdict::Fail, format!("broken test: on Linux it {broken}"));
     }
     let Some(got) = got else {
-        return (Verdict::Fail, "never ran in the guest (no BEGIN/END frame)".into());
+        return (
+            Verdict::Fail,
+            "never ran in the guest (no BEGIN/END frame)".into(),
+        );
     };
     let diff = || {
         similar::TextDiff::from_lines(&host.output, &got.output)
@@ -151,7 +157,10 @@ fn judge(host: &HostRun, got: Option<&framing::Framed>) -> (Verdict, String) {
     match got.ending {
         Ending::Timeout => (Verdict::Timeout, "killed by init's time limit".into()),
         Ending::Unfinished => (Verdict::Timeout, format!("no END frame\n{}", diff())),
-        Ending::Signal(signal) => (Verdict::Fail, format!("killed by signal {signal}\n{}", diff())),
+        Ending::Signal(signal) => (
+            Verdict::Fail,
+            format!("killed by signal {signal}\n{}", diff()),
+        ),
         Ending::Status(status) if status != host.status => {
             let why = format!("exit status {status}, Linux {}", host.status);
             (Verdict::Fail, format!("{why}\n{}", diff()))
@@ -186,7 +195,10 @@ mod tests {
     #[test]
     fn xfail_lines_have_an_id_and_a_reason() {
         let parsed = parse_xfail("# comment\n\nvm/tlb_shootdown   needs SMP\nvm/x\n");
-        assert_eq!(parsed.get("vm/tlb_shootdown").map(String::as_str), Some("needs SMP"));
+        assert_eq!(
+            parsed.get("vm/tlb_shootdown").map(String::as_str),
+            Some("needs SMP")
+        );
         assert_eq!(parsed.get("vm/x").map(String::as_str), Some(""));
         assert_eq!(parsed.len(), 2);
     }

@@ -125,10 +125,14 @@ fn workspace_members(manifest: &str) -> Vec<String> {
 /// `name` of the `[package]` table.
 fn package_name(manifest: &str) -> Option<String> {
     let package = &manifest[manifest.find("[package]")?..];
-    package.lines().skip(1).take_while(|line| !line.starts_with('[')).find_map(|line| {
-        let (key, value) = line.split_once('=')?;
-        (key.trim() == "name").then(|| value.trim().trim_matches('"').to_string())
-    })
+    package
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with('['))
+        .find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "name").then(|| value.trim().trim_matches('"').to_string())
+        })
 }
 
 #[cfg(test)]
@@ -146,7 +150,10 @@ mod tests {
     fn members_are_read_with_comments_and_commas() {
         let manifest = "[workspace]\nresolver = \"2\"\nmembers = [\n    \"crates/vfs\", # fs\n\
                         \"platform\",\n    \"xtask\"\n]\n[workspace.package]\n";
-        assert_eq!(workspace_members(manifest), ["crates/vfs", "platform", "xtask"]);
+        assert_eq!(
+            workspace_members(manifest),
+            ["crates/vfs", "platform", "xtask"]
+        );
     }
 
     #[test]

@@ -23,7 +23,11 @@ pub fn run(guest: &Guest) -> Report {
 
     let results = parse(&console.text());
     for (name, passed) in &results {
-        println!("ktest  {:<40} {}", name, if *passed { "ok" } else { "FAILED" });
+        println!(
+            "ktest  {:<40} {}",
+            name,
+            if *passed { "ok" } else { "FAILED" }
+        );
     }
     report.passed = results.iter().filter(|(_, passed)| *passed).count();
     report.failed = results.len() - report.passed;
@@ -78,7 +82,10 @@ mod tests {
         let results = parse(&out.replace('\r', ""));
         assert_eq!(
             results,
-            [("paging::round_trip".to_string(), true), ("heap::grow".to_string(), false)]
+            [
+                ("paging::round_trip".to_string(), true),
+                ("heap::grow".to_string(), false)
+            ]
         );
     }
 }

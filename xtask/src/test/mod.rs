@@ -44,12 +44,23 @@ pub struct Report {
 
 impl Report {
     fn new(stage: &'static str) -> Self {
-        Report { stage, passed: 0, failed: 0, xfail: 0, note: String::new(), time: Duration::ZERO }
+        Report {
+            stage,
+            passed: 0,
+            failed: 0,
+            xfail: 0,
+            note: String::new(),
+            time: Duration::ZERO,
+        }
     }
 
     /// One failure that stands for the whole stage (a build error, a timeout...).
     fn broken(stage: &'static str, note: impl Into<String>) -> Self {
-        Report { failed: 1, note: note.into(), ..Report::new(stage) }
+        Report {
+            failed: 1,
+            note: note.into(),
+            ..Report::new(stage)
+        }
     }
 }
 
@@ -73,8 +84,12 @@ impl Guest {
             KernelKind::Kestrel => append.to_string(),
             KernelKind::Linux => linux::append(append),
         };
-        let mut machine =
-            Machine::new(&self.image, Some(&self.artifacts.initramfs), &append, self.accel);
+        let mut machine = Machine::new(
+            &self.image,
+            Some(&self.artifacts.initramfs),
+            &append,
+            self.accel,
+        );
         machine.smp = self.smp;
         machine.memory = self.memory.clone();
         machine
@@ -94,7 +109,9 @@ impl Guest {
 
 /// The log of a QEMU stage: `target/test-logs/<stage>.log`.
 pub fn log_path(stage: &str) -> PathBuf {
-    util::target_dir().join("test-logs").join(format!("{stage}.log"))
+    util::target_dir()
+        .join("test-logs")
+        .join(format!("{stage}.log"))
 }
 
 pub fn main(opts: &Options) -> Result<bool> {
@@ -143,7 +160,11 @@ fn selected_stages(opts: &Options) -> Result<Vec<&'static str>> {
         (opts.stages.is_empty() || opts.stages.iter().any(|s| s == stage))
             && (!opts.quick || QUICK_STAGES.contains(stage))
     };
-    if let Some(stage) = opts.stages.iter().find(|s| !applicable.contains(&s.as_str())) {
+    if let Some(stage) = opts
+        .stages
+        .iter()
+        .find(|s| !applicable.contains(&s.as_str()))
+    {
         bail!("stage `{stage}` does not apply to a Linux guest");
     }
     Ok(applicable.iter().copied().filter(wanted).collect())
@@ -183,7 +204,11 @@ fn prepare_guest(opts: &Options) -> Result<Guest> {
             let userland = build::userland()?;
             let initramfs = build::initramfs(&userland)?;
             let kernel = build::kernel_path(opts.release);
-            let artifacts = Artifacts { kernel, initramfs, userland };
+            let artifacts = Artifacts {
+                kernel,
+                initramfs,
+                userland,
+            };
             (artifacts, linux::image()?, None, linux::INIT_MARKER)
         }
     };
@@ -203,10 +228,17 @@ fn prepare_guest(opts: &Options) -> Result<Guest> {
 
 fn print_summary(reports: &[Report]) {
     println!();
-    println!("{:<10} {:>7} {:>7} {:>6} {:>8}  result", "stage", "passed", "failed", "xfail", "time");
+    println!(
+        "{:<10} {:>7} {:>7} {:>6} {:>8}  result",
+        "stage", "passed", "failed", "xfail", "time"
+    );
     for report in reports {
         let result = if report.failed == 0 { "ok" } else { "FAILED" };
-        let note = if report.note.is_empty() { String::new() } else { format!(" ({})", report.note) };
+        let note = if report.note.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", report.note)
+        };
         println!(
             "{:<10} {:>7} {:>7} {:>6} {:>7.1}s  {result}{note}",
             report.stage,

@@ -66,7 +66,10 @@ pub fn run(guest: &Guest, bless: bool) -> Report {
 
     for (index, command) in commands.iter().enumerate() {
         let got = blocks.get(index).map(|(_, block)| block.as_str());
-        let want = expected.iter().find(|(cmd, _)| cmd == command).map(|(_, b)| b.as_str());
+        let want = expected
+            .iter()
+            .find(|(cmd, _)| cmd == command)
+            .map(|(_, b)| b.as_str());
         let verdict = match (got, want) {
             (Some(got), Some(want)) if block_matches(want, got) => None,
             (Some(got), Some(want)) => Some(
@@ -142,7 +145,10 @@ fn drive(
             return (blocks, Some(err.0));
         }
         if let Err(stop) = console.wait_for_since(start, at_prompt, COMMAND_TIMEOUT) {
-            return (blocks, Some(describe_stop(stop, &format!("after `{command}`"))));
+            return (
+                blocks,
+                Some(describe_stop(stop, &format!("after `{command}`"))),
+            );
         }
         let reply = console.text_since(start);
         blocks.push((command.clone(), block(command, &reply)));

@@ -70,7 +70,13 @@ pub fn parse(serial: &str) -> GuestRun {
             let (id, ending) = rest.trim().split_once(' ').unwrap_or((rest.trim(), ""));
             match current.take() {
                 Some((open, output)) if open == id => {
-                    runs.insert(open, Framed { output, ending: parse_ending(ending) });
+                    runs.insert(
+                        open,
+                        Framed {
+                            output,
+                            ending: parse_ending(ending),
+                        },
+                    );
                 }
                 other => close_unfinished(&mut runs, other),
             }
@@ -82,7 +88,13 @@ pub fn parse(serial: &str) -> GuestRun {
 
 fn close_unfinished(runs: &mut GuestRun, open: Option<(String, String)>) {
     if let Some((id, output)) = open {
-        runs.insert(id, Framed { output, ending: Ending::Unfinished });
+        runs.insert(
+            id,
+            Framed {
+                output,
+                ending: Ending::Unfinished,
+            },
+        );
     }
 }
 

@@ -32,7 +32,11 @@ impl HostRun {
 
 /// Runs one test binary in a fresh temporary folder, with a time limit.
 pub fn run(contract: &Contract) -> HostRun {
-    let failed = |problem: String| HostRun { output: String::new(), status: -1, problem: Some(problem) };
+    let failed = |problem: String| HostRun {
+        output: String::new(),
+        status: -1,
+        problem: Some(problem),
+    };
     let dir = temp_dir(contract);
     if let Err(err) = std::fs::create_dir_all(&dir) {
         return failed(format!("cannot create {}: {err}", dir.display()));
@@ -74,13 +78,23 @@ fn run_in(contract: &Contract, dir: &PathBuf) -> Result<HostRun, String> {
             }
         }
     };
-    let bytes = receiver.recv_timeout(Duration::from_secs(2)).unwrap_or_default();
+    let bytes = receiver
+        .recv_timeout(Duration::from_secs(2))
+        .unwrap_or_default();
     let output = String::from_utf8_lossy(&bytes).replace('\r', "");
-    let output = if output.is_empty() || output.ends_with('\n') { output } else { output + "\n" };
+    let output = if output.is_empty() || output.ends_with('\n') {
+        output
+    } else {
+        output + "\n"
+    };
 
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
-        (Some(code), _) => Ok(HostRun { output, status: code, problem: None }),
+        (Some(code), _) => Ok(HostRun {
+            output,
+            status: code,
+            problem: None,
+        }),
         (None, signal) => Ok(HostRun {
             output,
             status: -1,
@@ -90,6 +104,11 @@ fn run_in(contract: &Contract, dir: &PathBuf) -> Result<HostRun, String> {
 }
 
 fn temp_dir(contract: &Contract) -> PathBuf {
-    let unique = format!("kestrel-contract-{}-{}-{}", std::process::id(), contract.area, contract.name);
+    let unique = format!(
+        "kestrel-contract-{}-{}-{}",
+        std::process::id(),
+        contract.area,
+        contract.name
+    );
     std::env::temp_dir().join(unique)
 }
