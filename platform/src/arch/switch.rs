@@ -16,7 +16,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::fpu::FpuState;
 use super::percpu;
-use super::syscall::{prepare_user_return, return_to_user_iret};
+use super::syscall::{return_to_user_gp, return_to_user_iret, sanitize_user_frame, UserReturn};
 use super::trap::TrapFrame;
 
 mod stack;
@@ -127,8 +127,8 @@ impl Default for SwitchContext {
 }
 
 /// Builds the context of a new user task: on its first [`switch`] it runs the task-start
-/// hook, then the kernel's `return_to_user` hook with `frame`, and enters ring 3 with
-/// exactly that frame (its `cs`, `ss` and privileged RFLAGS bits are forced to user
+/// hook and enters ring 3 with exactly that frame (the kernel's `return_to_user` hook is
+/// not run for this first entry) (its `cs`, `ss` and privileged RFLAGS bits are forced to user
 /// values). FS and GS bases start at zero and the FPU in its clean state; use
 /// [`SwitchContext::inherit_from_current`] and friends to change that.
 ///
@@ -247,16 +247,20 @@ unsafe extern "C" fn user_task_trampoline() {
         "xor ebp, ebp",
         "mov rdi, rsp",
         "call {start}",
-        "jmp {iret}",
+        "cmp al, {iret}",
+        "je {iret_path}",
+        "jmp {gp_path}",
         start = sym user_task_start,
-        iret = sym return_to_user_iret,
+        iret = const UserReturn::Iret as u8,
+        iret_path = sym return_to_user_iret,
+        gp_path = sym return_to_user_gp,
     );
 }
 
-extern "C" fn user_task_start(frame: &mut TrapFrame) {
+extern "C" fn user_task_start(frame: &mut TrapFrame) -> UserReturn {
     run_task_start_hook();
-    x86_64::instructions::interrupts::enable();
-    prepare_user_return(frame);
+    x86_64::instructions::interrupts::disable();
+    sanitize_user_frame(frame)
 }
 
 /// First code of a new kernel task; R12 holds the entry function, R13 its argument.

@@ -4,7 +4,7 @@
 //! RCX, the user RFLAGS in R11 and the user stack still in RSP. The stub swaps GS to the
 //! per-CPU block, moves to the task's kernel stack, builds a [`TrapFrame`] with
 //! `vector = SYSCALL_VECTOR` and hands it to the kernel's `syscall` handler and then its
-//! `return_to_user` hook. It leaves with `sysretq` when the frame allows it (RCX/R11 equal
+//! `return_to_user` hook (through [`trap::syscall_dispatch`]). It leaves with `sysretq` when the frame allows it (RCX/R11 equal
 //! RIP/RFLAGS and RIP is a canonical user address), otherwise with `iretq`, which restores
 //! every register exactly (after `rt_sigreturn`, for instance).
 //!
@@ -12,6 +12,7 @@
 //! [`super::switch::prepare_user_entry`]).
 
 use core::mem::{offset_of, size_of};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
@@ -21,12 +22,10 @@ use super::gdt::{
     KERNEL_CODE_SELECTOR, KERNEL_DATA_SELECTOR, USER_CODE_SELECTOR, USER_DATA_SELECTOR,
 };
 use super::percpu::{self, KERNEL_STACK_TOP_OFFSET, USER_RSP_OFFSET};
-use super::trap::{self, TrapFrame, TrapHandlers, SYSCALL_VECTOR};
+use super::trap::{self, TrapFrame, GENERAL_PROTECTION_VECTOR, SYSCALL_VECTOR};
 
 /// End of the user half: user RIPs lie below it.
 const USER_ADDR_LIMIT: u64 = 0x0000_8000_0000_0000;
-/// General protection fault vector, reported for a return to a non-canonical RIP.
-const GENERAL_PROTECTION_VECTOR: u8 = 13;
 /// RFLAGS bit 1 is reserved and always set.
 const RFLAGS_RESERVED_ONE: u64 = 1 << 1;
 /// The RFLAGS bits user code may hold; anything else (IOPL, NT, VM, VIF, VIP) is cleared
@@ -74,6 +73,10 @@ pub fn init() {
             | RFlags::IOPL_LOW
             | RFlags::IOPL_HIGH,
     );
+    GP_STUB.store(
+        trap::stub_address(GENERAL_PROTECTION_VECTOR),
+        Ordering::Relaxed,
+    );
     log::debug!(
         "syscall: entry at {:#x}",
         syscall_entry as *const () as usize
@@ -115,9 +118,12 @@ unsafe extern "C" fn syscall_entry() {
         "xor ebp, ebp",
         "mov rdi, rsp",
         "call {dispatch}",
-        "cli",
-        "test al, al",
-        "jz {iret_path}",
+        "cmp al, {sysret}",
+        "je 2f",
+        "cmp al, {iret}",
+        "je {iret_path}",
+        "jmp {gp_path}",
+        "2:",
         "mov rcx, [rsp + {rip}]",
         "mov r11, [rsp + {rflags}]",
         "mov rax, [rsp + {rax}]",
@@ -165,7 +171,10 @@ unsafe extern "C" fn syscall_entry() {
         user_cs = const USER_CODE_SELECTOR.0,
         user_ss = const USER_DATA_SELECTOR.0,
         dispatch = sym syscall_dispatch,
+        sysret = const UserReturn::Sysret as u8,
+        iret = const UserReturn::Iret as u8,
         iret_path = sym return_to_user_iret,
+        gp_path = sym return_to_user_gp,
     );
 }
 
@@ -211,6 +220,52 @@ pub(crate) unsafe extern "C" fn return_to_user_iret() {
     );
 }
 
+/// Like [`return_to_user_iret`], but instead of `iretq` enters the #GP handler with the
+/// frame as if the CPU had raised #GP in ring 3 (see [`UserReturn`]).
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn return_to_user_gp() {
+    core::arch::naked_asm!(
+        "mov rax, [rsp + {rax}]",
+        "mov rbx, [rsp + {rbx}]",
+        "mov rcx, [rsp + {rcx}]",
+        "mov rdx, [rsp + {rdx}]",
+        "mov rsi, [rsp + {rsi}]",
+        "mov rdi, [rsp + {rdi}]",
+        "mov rbp, [rsp + {rbp}]",
+        "mov r8, [rsp + {r8}]",
+        "mov r9, [rsp + {r9}]",
+        "mov r10, [rsp + {r10}]",
+        "mov r11, [rsp + {r11}]",
+        "mov r12, [rsp + {r12}]",
+        "mov r13, [rsp + {r13}]",
+        "mov r14, [rsp + {r14}]",
+        "mov r15, [rsp + {r15}]",
+        "add rsp, {rip}",
+        // GS goes back to the user's: the trap entry swaps it again, seeing a user CS.
+        "swapgs",
+        // The error code #GP pushes; the stub then pushes the vector.
+        "push 0",
+        "jmp qword ptr [rip + {gp_stub}]",
+        rax = const offset_of!(TrapFrame, rax),
+        rbx = const offset_of!(TrapFrame, rbx),
+        rcx = const offset_of!(TrapFrame, rcx),
+        rdx = const offset_of!(TrapFrame, rdx),
+        rsi = const offset_of!(TrapFrame, rsi),
+        rdi = const offset_of!(TrapFrame, rdi),
+        rbp = const offset_of!(TrapFrame, rbp),
+        r8 = const offset_of!(TrapFrame, r8),
+        r9 = const offset_of!(TrapFrame, r9),
+        r10 = const offset_of!(TrapFrame, r10),
+        r11 = const offset_of!(TrapFrame, r11),
+        r12 = const offset_of!(TrapFrame, r12),
+        r13 = const offset_of!(TrapFrame, r13),
+        r14 = const offset_of!(TrapFrame, r14),
+        r15 = const offset_of!(TrapFrame, r15),
+        rip = const offset_of!(TrapFrame, rip),
+        gp_stub = sym GP_STUB,
+    );
+}
+
 // The iretq path pops rip, cs, rflags, rsp and ss in this order, directly from the frame.
 const _: () = {
     assert!(offset_of!(TrapFrame, cs) == offset_of!(TrapFrame, rip) + 8);
@@ -218,45 +273,53 @@ const _: () = {
     assert!(offset_of!(TrapFrame, rsp) == offset_of!(TrapFrame, rip) + 24);
     assert!(offset_of!(TrapFrame, ss) == offset_of!(TrapFrame, rip) + 32);
     assert!(size_of::<TrapFrame>() == offset_of!(TrapFrame, ss) + 8);
+    // The #GP path pushes the error code right below rip.
+    assert!(offset_of!(TrapFrame, error_code) + 8 == offset_of!(TrapFrame, rip));
     // Kernel stack tops are 16-aligned, and the frame sits right below the top.
     assert!(size_of::<TrapFrame>().is_multiple_of(16));
 };
 
-fn handlers() -> &'static TrapHandlers {
-    trap::handlers().expect("trap handlers are registered before user code runs")
+/// How a return to ring 3 leaves, decided in Rust and acted on by the assembly.
+#[repr(u8)]
+pub(crate) enum UserReturn {
+    /// `iretq` with the whole frame.
+    Iret = 0,
+    /// `sysretq`: the frame's RCX and R11 equal its RIP and RFLAGS.
+    Sysret = 1,
+    /// The RIP is not canonical, so `iretq` would fault in ring 0: enter the #GP handler
+    /// as if the first user instruction had faulted, which is what the CPU does on a
+    /// jump to such an address.
+    RaiseGeneralProtection = 2,
 }
 
-/// Runs a system call for the frame built by [`syscall_entry`]; returns whether the
-/// return may use `sysretq`.
-extern "C" fn syscall_dispatch(frame: &mut TrapFrame) -> bool {
+/// Address of the IDT entry stub for #GP, used by [`UserReturn::RaiseGeneralProtection`].
+static GP_STUB: AtomicU64 = AtomicU64::new(0);
+
+/// Runs a system call for the frame built by [`syscall_entry`] and decides how to return.
+/// Called with interrupts disabled; returns with them disabled.
+extern "C" fn syscall_dispatch(frame: &mut TrapFrame) -> UserReturn {
     // SFMASK masked interrupts for the entry; the call itself may block or run long.
     x86_64::instructions::interrupts::enable();
-    (handlers().syscall)(frame);
-    prepare_user_return(frame);
-    can_sysret(frame)
+    trap::syscall_dispatch(frame);
+    x86_64::instructions::interrupts::disable();
+    match sanitize_user_frame(frame) {
+        UserReturn::Iret if can_sysret(frame) => UserReturn::Sysret,
+        other => other,
+    }
 }
 
-/// The last steps before any return to ring 3 from this module: runs the kernel's
-/// `return_to_user` hook (signals, rescheduling), disables interrupts and sanitizes the
-/// frame so that the return instruction cannot fault in ring 0. Called with interrupts
-/// enabled; returns with them disabled.
-pub(crate) fn prepare_user_return(frame: &mut TrapFrame) {
-    loop {
-        (handlers().return_to_user)(frame);
-        x86_64::instructions::interrupts::disable();
-
-        frame.cs = u64::from(USER_CODE_SELECTOR.0);
-        frame.ss = u64::from(USER_DATA_SELECTOR.0);
-        frame.rflags =
-            (frame.rflags & USER_RFLAGS_MASK) | RFlags::INTERRUPT_FLAG.bits() | RFLAGS_RESERVED_ONE;
-        if percpu::is_canonical(frame.rip) {
-            return;
-        }
-
-        // `iretq` to a non-canonical RIP would fault in ring 0; the CPU raises #GP on the
-        // first user instruction fetch there anyway, so report exactly that.
-        x86_64::instructions::interrupts::enable();
-        (handlers().user_exception)(frame, GENERAL_PROTECTION_VECTOR);
+/// Makes `frame` safe to return to ring 3 with `iretq`: user selectors, no privileged
+/// RFLAGS bits (IOPL, NT, VM, VIF, VIP), interrupts enabled. Returns `Iret`, or
+/// `RaiseGeneralProtection` for a non-canonical RIP.
+pub(crate) fn sanitize_user_frame(frame: &mut TrapFrame) -> UserReturn {
+    frame.cs = u64::from(USER_CODE_SELECTOR.0);
+    frame.ss = u64::from(USER_DATA_SELECTOR.0);
+    frame.rflags =
+        (frame.rflags & USER_RFLAGS_MASK) | RFlags::INTERRUPT_FLAG.bits() | RFLAGS_RESERVED_ONE;
+    if percpu::is_canonical(frame.rip) {
+        UserReturn::Iret
+    } else {
+        UserReturn::RaiseGeneralProtection
     }
 }
 

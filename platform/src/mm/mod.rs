@@ -8,6 +8,7 @@
 pub mod frame;
 pub mod heap;
 pub mod paging;
+pub mod user;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 

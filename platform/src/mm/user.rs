@@ -208,6 +208,51 @@ impl AddressSpace {
             .then(|| (PhysFrame::containing_address(entry.addr()), flags))
     }
 
+    /// Copies `data` into this space's pages from `va` on, through the direct map, so the
+    /// space need not be active (loading a program). Every page must be mapped; write
+    /// permission is not required. Fails with nothing or part written otherwise.
+    pub fn write_bytes(&mut self, va: u64, data: &[u8]) -> Result<(), MapError> {
+        self.for_each_piece(va, data.len(), |offset, bytes| {
+            bytes.copy_from_slice(&data[offset..offset + bytes.len()]);
+        })
+    }
+
+    /// Copies from this space's pages at `va` into `buf`, through the direct map.
+    pub fn read_bytes(&mut self, va: u64, buf: &mut [u8]) -> Result<(), MapError> {
+        self.for_each_piece(va, buf.len(), |offset, bytes| {
+            let len = bytes.len();
+            buf[offset..offset + len].copy_from_slice(bytes);
+        })
+    }
+
+    /// Calls `f(offset, bytes)` for the piece of `[va, va + len)` inside each page.
+    fn for_each_piece(
+        &mut self,
+        va: u64,
+        len: usize,
+        mut f: impl FnMut(usize, &mut [u8]),
+    ) -> Result<(), MapError> {
+        let end = va.checked_add(len as u64).ok_or(MapError::InvalidAddress)?;
+        if end > USER_SPACE_END {
+            return Err(MapError::InvalidAddress);
+        }
+        let mut addr = va;
+        while addr < end {
+            let (frame, _) = self.translate(addr).ok_or(MapError::NotMapped)?;
+            let in_page = addr % PAGE_SIZE;
+            let piece = (PAGE_SIZE - in_page).min(end - addr) as usize;
+            // SAFETY: the frame is a user page of this space, which holds no kernel data,
+            // and `&mut self` keeps it mapped while the slice lives.
+            let bytes = unsafe { frame_bytes(frame) };
+            f(
+                (addr - va) as usize,
+                &mut bytes[in_page as usize..in_page as usize + piece],
+            );
+            addr += piece as u64;
+        }
+        Ok(())
+    }
+
     /// Loads this space into CR3 on this CPU.
     pub fn activate(&self) {
         // SAFETY: the kernel half is the kernel's own, so kernel code keeps running, and
@@ -275,6 +320,30 @@ impl Drop for AddressSpace {
 pub fn activate_kernel_space() {
     // SAFETY: the kernel PML4 maps the kernel as every user space's upper half does.
     unsafe { Cr3::write(paging::kernel_pml4(), Cr3::read().1) };
+}
+
+/// Copies the contents of user frame `src` into user frame `dst` (copy-on-write, fork).
+/// Both must be frames the caller owns for user pages, never kernel data.
+pub fn copy_frame(dst: PhysFrame, src: PhysFrame) {
+    if dst == src {
+        return;
+    }
+    // SAFETY: two distinct frames, reached through the direct map; the caller owns them as
+    // user page frames.
+    let (to, from) = unsafe { (frame_bytes(dst), frame_bytes(src)) };
+    to.copy_from_slice(from);
+}
+
+/// The 4 KiB of a frame, through the direct map.
+///
+/// # Safety
+///
+/// The frame holds no Rust object and no other reference to its bytes is used while the
+/// result lives.
+unsafe fn frame_bytes<'a>(frame: PhysFrame) -> &'a mut [u8] {
+    let virt = phys_to_virt(frame.start_address());
+    // SAFETY: the direct map covers the whole frame; the caller vouches for exclusivity.
+    unsafe { core::slice::from_raw_parts_mut(virt.as_mut_ptr::<u8>(), PAGE_SIZE as usize) }
 }
 
 /// Index into a table of `level` (4 = PML4, 1 = page table) for `va`.
