@@ -21,7 +21,7 @@ use super::trap::TrapFrame;
 
 mod stack;
 
-pub use stack::{KernelStack, KERNEL_STACK_SIZE};
+pub use stack::{KernelStack, OutOfMemory, KERNEL_STACK_SIZE};
 
 /// Where a suspended task resumes, and the state [`switch`] carries besides it.
 #[repr(C)]
