@@ -14,14 +14,39 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+mod attr;
+pub mod cred;
+pub mod dirent;
 pub mod errno;
+pub mod fdtable;
+pub mod file;
 pub mod inode;
+pub mod mount;
+mod namespace;
+mod node;
+mod open;
+mod ops;
+pub mod path;
 pub mod types;
 
+#[cfg(test)]
+mod testfs;
+#[cfg(test)]
+mod tests;
+
+pub use attr::TimeUpdate;
+pub use cred::{Access, Credentials};
+pub use dirent::{emit_dots, DirIndex, COOKIE_DOTDOT, COOKIE_FIRST_ENTRY, COOKIE_START};
 pub use errno::{Errno, Error, Result};
+pub use fdtable::{Fd, FdTable};
+pub use file::{OpenFile, OpenFileRef};
 pub use inode::{
     Clock, CreateOptions, DirSink, FileOps, FileSystem, Inode, InodeRef, RenameFlags, SetAttr,
 };
+pub use mount::{Mount, MountFlags, MountInfo};
+pub use namespace::Vfs;
+pub use node::PathNode;
+pub use path::{Caller, LastComponent, ParentPath};
 pub use types::{
     DeviceId, DirEntry, FileType, OpenFlags, Permissions, PollEvents, Stat, StatFs, Timespec,
 };
