@@ -207,7 +207,20 @@ fn file_key(path: &Path) -> String {
 #[derive(Debug)]
 pub enum Stop {
     TimedOut,
+    /// No output for longer than the idle limit: the guest is stuck.
+    Idle(Duration),
     Exited(Option<i32>),
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::TimedOut => write!(f, "timed out"),
+            Stop::Idle(limit) => write!(f, "no output for {}s", limit.as_secs()),
+            Stop::Exited(Some(code)) => write!(f, "QEMU exited with status {code}"),
+            Stop::Exited(None) => write!(f, "QEMU was killed by a signal"),
+        }
+    }
 }
 
 /// A running guest whose serial output is collected (and logged) as it arrives.
@@ -218,6 +231,8 @@ pub struct Console {
     log: File,
     output: Vec<u8>,
     status: Option<ExitStatus>,
+    last_output: Instant,
+    idle_limit: Option<Duration>,
 }
 
 impl Console {
@@ -264,6 +279,8 @@ impl Console {
             log: log_file,
             output: Vec::new(),
             status: None,
+            last_output: Instant::now(),
+            idle_limit: None,
         })
     }
 
@@ -279,6 +296,11 @@ impl Console {
 
     pub fn text_since(&self, position: usize) -> String {
         String::from_utf8_lossy(&self.output[position.min(self.output.len())..]).replace('\r', "")
+    }
+
+    /// Makes waits give up when the guest prints nothing for `limit`.
+    pub fn set_idle_limit(&mut self, limit: Duration) {
+        self.idle_limit = Some(limit);
     }
 
     /// Types text on the serial line.
@@ -319,6 +341,11 @@ impl Console {
             let now = Instant::now();
             if now >= deadline {
                 return Err(Stop::TimedOut);
+            }
+            if let Some(limit) = self.idle_limit {
+                if now.duration_since(self.last_output) > limit {
+                    return Err(Stop::Idle(limit));
+                }
             }
             self.pump(deadline - now);
         }
@@ -373,6 +400,7 @@ impl Console {
     }
 
     fn take(&mut self, chunk: Vec<u8>) {
+        self.last_output = Instant::now();
         let _ = self.log.write_all(&chunk);
         self.output.extend_from_slice(&chunk);
     }

@@ -45,7 +45,7 @@ pub fn run(guest: &Guest) -> Report {
             report.failed = 1;
             report.note = match stop {
                 Stop::TimedOut => format!("no banner within {}s", TIMEOUT.as_secs()),
-                Stop::Exited(code) => format!("QEMU exited ({code:?}) before the banner"),
+                stop => format!("{stop} before the banner"),
             };
             println!("boot   banner                                   FAILED");
             guest.explain_failure(&log);

@@ -32,7 +32,10 @@ use host::HostRun;
 const APPEND: &str = "loglevel=warn initmode=contracts";
 /// Time for the whole guest run: a boot, plus a share per test.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
-const PER_TEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Init gives each test 20 s; this leaves room for the framing around it.
+const PER_TEST_TIMEOUT: Duration = Duration::from_secs(25);
+/// Silence longer than init's per-test limit means the guest is stuck.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
 /// How long QEMU may take to power off after `@@CONTRACTS DONE`.
 const POWEROFF_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -99,16 +102,21 @@ pub fn run(guest: &Guest) -> Report {
             .map(|r| format!("  ({r})"))
             .unwrap_or_default();
         println!("{:<8} {id}{reason}", verdict.label());
-        if !matches!(verdict, Verdict::Pass | Verdict::Xpass | Verdict::Xfail) {
+        // When the guest ran nothing, the stage note says so once.
+        let is_quiet = runs.is_empty() && got.is_none();
+        if !is_quiet && !matches!(verdict, Verdict::Pass | Verdict::Xpass | Verdict::Xfail) {
             for line in detail.lines() {
                 println!("         {line}");
             }
         }
     }
 
-    if let Some(problem) = problem {
-        report.note = problem;
-    }
+    report.note = match (problem, runs.is_empty()) {
+        (Some(problem), true) => format!("no test ran in the guest: {problem}"),
+        (Some(problem), false) => problem,
+        (None, true) => "no test ran in the guest".into(),
+        (None, false) => String::new(),
+    };
     if report.failed > 0 {
         guest.explain_failure(&log);
     }
@@ -122,6 +130,7 @@ fn run_guest(guest: &Guest, count: usize, log: &std::path::Path) -> (GuestRun, O
         Ok(console) => console,
         Err(err) => return (GuestRun::new(), Some(err.0)),
     };
+    console.set_idle_limit(IDLE_TIMEOUT);
     let timeout = BOOT_TIMEOUT + PER_TEST_TIMEOUT * count as u32;
     let finished = console.wait_for(|out| out.contains(framing::DONE), timeout);
     let problem = match finished {
@@ -130,7 +139,7 @@ fn run_guest(guest: &Guest, count: usize, log: &std::path::Path) -> (GuestRun, O
             Err(_) => Some("the guest did not power off after the suite".to_string()),
         },
         Err(Stop::TimedOut) => Some(format!("suite unfinished after {}s", timeout.as_secs())),
-        Err(Stop::Exited(code)) => Some(format!("QEMU exited ({code:?}) before the suite ended")),
+        Err(stop) => Some(format!("{stop} before the suite ended")),
     };
     console.kill();
     (framing::parse(&console.text()), problem)

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{log_path, Guest, Report};
-use crate::qemu::{Console, Stop, EXIT_FAILURE, EXIT_SUCCESS};
+use crate::qemu::{Console, EXIT_FAILURE, EXIT_SUCCESS};
 
 const APPEND: &str = "loglevel=info kestrel.ktest";
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -39,10 +39,9 @@ pub fn run(guest: &Guest) -> Report {
         Ok(Some(EXIT_SUCCESS)) => None,
         Ok(Some(EXIT_FAILURE)) if report.failed > 0 => None,
         Ok(Some(EXIT_FAILURE)) => Some("exit status 35 (failure)".into()),
-        Ok(code) => Some(format!("QEMU exit status {code:?}, not 33 or 35")),
-        Err(Stop::TimedOut) | Err(Stop::Exited(_)) => {
-            Some(format!("timeout after {}s", TIMEOUT.as_secs()))
-        }
+        Ok(Some(code)) => Some(format!("QEMU exit status {code}, not 33 or 35")),
+        Ok(None) => Some("QEMU was killed by a signal".into()),
+        Err(_) => Some(format!("timeout after {}s", TIMEOUT.as_secs())),
     };
     if let Some(problem) = problem {
         report.failed += 1;

@@ -34,6 +34,8 @@ const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 const QUIET: Duration = Duration::from_millis(700);
 const EXIT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Silence this long before the first prompt means the guest is stuck.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn session_dir() -> PathBuf {
     util::root().join("tools/session")
@@ -121,6 +123,7 @@ fn drive(
         Err(err) => return (blocks, Some(err.0)),
     };
 
+    console.set_idle_limit(IDLE_TIMEOUT);
     let first_prompt = |out: &str| {
         let out = strip_controls(out);
         out.ends_with("# ") || out.ends_with("$ ")
@@ -163,10 +166,7 @@ fn drive(
 }
 
 fn describe_stop(stop: Stop, when: &str) -> String {
-    match stop {
-        Stop::TimedOut => format!("timeout {when}"),
-        Stop::Exited(code) => format!("QEMU exited ({code:?}) {when}"),
-    }
+    format!("{stop} {when}")
 }
 
 /// The transcript block of one command from the raw reply: the echoed command line
