@@ -145,9 +145,10 @@ pub(crate) fn init(rsdp: Option<u64>) {
         read_fadt(&fadt, &mut info);
     }
     if let Ok(dsdt) = tables.dsdt() {
-        let virt = paging::map_mmio(PhysAddr::new(dsdt.address as u64), u64::from(dsdt.length));
+        let aml_len = dsdt.length as usize;
+        let virt = paging::map_mmio(PhysAddr::new(dsdt.address as u64), aml_len as u64);
         // SAFETY: the DSDT's AML stream was just mapped and is never written.
-        let aml = unsafe { core::slice::from_raw_parts(virt.as_ptr::<u8>(), dsdt.length as usize) };
+        let aml = unsafe { core::slice::from_raw_parts(virt.as_ptr::<u8>(), aml_len) };
         info.s5_sleep_type = find_s5(aml);
     }
     if let Ok(hpet) = HpetInfo::new(&tables) {
@@ -155,7 +156,7 @@ pub(crate) fn init(rsdp: Option<u64>) {
     }
 
     log::info!(
-        "acpi: {} CPU(s), local APIC {:#x}, {} I/O APIC(s), HPET {}, S5 {}",
+        "{} CPU(s), local APIC {:#x}, {} I/O APIC(s), HPET {}, S5 {}",
         info.cpu_count,
         info.local_apic_address,
         info.io_apics.len(),

@@ -27,6 +27,9 @@ const X2APIC_MSR_BASE: u32 = 0x800;
 const REG_ID: u32 = 0x20;
 const REG_TASK_PRIORITY: u32 = 0x80;
 const REG_EOI: u32 = 0xb0;
+const REG_INTERRUPT_COMMAND_LOW: u32 = 0x300;
+/// x2APIC only: sends an IPI to this CPU.
+const REG_X2APIC_SELF_IPI: u32 = 0x3f0;
 const REG_SPURIOUS: u32 = 0xf0;
 const REG_LVT_TIMER: u32 = 0x320;
 const REG_LVT_LINT0: u32 = 0x350;
@@ -37,6 +40,8 @@ const REG_TIMER_CURRENT_COUNT: u32 = 0x390;
 const REG_TIMER_DIVIDE: u32 = 0x3e0;
 
 const SPURIOUS_APIC_ENABLE: u32 = 1 << 8;
+const ICR_DESTINATION_SELF: u32 = 0b01 << 18;
+const ICR_DELIVERY_PENDING: u32 = 1 << 12;
 const LVT_MASKED: u32 = 1 << 16;
 const LVT_TIMER_PERIODIC: u32 = 1 << 17;
 const TIMER_DIVIDE_BY_16: u32 = 0b0011;
@@ -109,6 +114,23 @@ fn write(reg: u32, value: u32) {
 /// Signals the end of the current interrupt to the local APIC.
 pub fn end_of_interrupt() {
     write(REG_EOI, 0);
+}
+
+/// Raises interrupt `vector` on this CPU.
+pub fn send_self_ipi(vector: u8) {
+    match LOCAL_APIC.get() {
+        Some(LocalApic::X2Apic) => write(REG_X2APIC_SELF_IPI, u32::from(vector)),
+        Some(LocalApic::XApic { .. }) => {
+            write(
+                REG_INTERRUPT_COMMAND_LOW,
+                ICR_DESTINATION_SELF | u32::from(vector),
+            );
+            while read(REG_INTERRUPT_COMMAND_LOW) & ICR_DELIVERY_PENDING != 0 {
+                core::hint::spin_loop();
+            }
+        }
+        None => log::warn!("no local APIC to send an IPI through"),
+    }
 }
 
 /// This CPU's local APIC ID.

@@ -1,22 +1,56 @@
 //! The Kestrel kernel binary.
+//!
+//! `platform` starts the machine through PVH or Limine and calls
+//! [`kernel_main`] with the boot information. The kernel brings up the
+//! platform, reads its command line, reports how the boot went and then
+//! either runs the in-kernel tests (`kestrel.ktest`) or starts init from the
+//! initramfs.
 
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
+mod banner;
+mod cmdline;
+mod ktest;
+mod panic;
+
 use platform::BootInfo;
+
+use cmdline::Options;
 
 platform::entry_point!(kernel_main);
 
 fn kernel_main(boot: BootInfo) -> ! {
+    if let Some(level) = cmdline::early_log_level(boot.cmdline) {
+        platform::logger::set_level(level);
+    }
     platform::init(&boot);
-    log::info!("Kestrel {} booted: {:?}", env!("CARGO_PKG_VERSION"), boot);
-    platform::power::poweroff()
+    let options = cmdline::parse(boot.cmdline);
+    banner::log_boot(&boot, &options);
+
+    if let Some(selection) = &options.ktest {
+        ktest::run(selection);
+    }
+    start_init(&boot, &options)
 }
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    platform::serial::bypass_lock();
-    log::error!("panic: {info}");
-    platform::power::exit_qemu(platform::power::QemuExitCode::Failure)
+/// Starts init from the initramfs.
+fn start_init(boot: &BootInfo, options: &Options) -> ! {
+    let Some(initramfs) = boot.initrd_bytes() else {
+        log::error!(
+            "no initramfs: give one with -initrd (or as the first Limine module); stopping"
+        );
+        platform::power::poweroff()
+    };
+    // TODO: unpack the initramfs and run init; until user programs can run,
+    // the kernel stops here.
+    log::warn!(
+        "no init runner yet ({} byte initramfs, init {}); powering off",
+        initramfs.len(),
+        options.rdinit.or(options.init).unwrap_or("/init")
+    );
+    platform::power::poweroff()
 }

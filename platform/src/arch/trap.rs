@@ -9,6 +9,7 @@
 
 use core::arch::global_asm;
 use core::mem::offset_of;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::Once;
 use x86_64::registers::control::Cr2;
@@ -172,7 +173,9 @@ kestrel_trap_stubs:
     .irp hi, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
     .irp lo, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
     .balign {stub_size}
-    .if ((\hi * 16 + \lo) == 8) || ((\hi * 16 + \lo) >= 10 && (\hi * 16 + \lo) <= 14) || ((\hi * 16 + \lo) == 17) || ((\hi * 16 + \lo) == 21) || ((\hi * 16 + \lo) == 29) || ((\hi * 16 + \lo) == 30)
+    .set stub_vector, \hi * 16 + \lo
+    .if (stub_vector == 8) || (stub_vector >= 10 && stub_vector <= 14) || (stub_vector == 17)
+    .elseif (stub_vector == 21) || (stub_vector == 29) || (stub_vector == 30)
     .else
     pushq $0
     .endif
@@ -319,7 +322,16 @@ fn user_exception(frame: &mut TrapFrame, vector: u8) {
     }
 }
 
+/// Interrupts taken per vector, since boot.
+static INTERRUPT_COUNTS: [AtomicU64; 256] = [const { AtomicU64::new(0) }; 256];
+
+/// How many interrupts arrived on `vector` since boot.
+pub fn interrupt_count(vector: u8) -> u64 {
+    INTERRUPT_COUNTS[usize::from(vector)].load(Ordering::Relaxed)
+}
+
 fn interrupt(frame: &mut TrapFrame, vector: u8) {
+    INTERRUPT_COUNTS[usize::from(vector)].fetch_add(1, Ordering::Relaxed);
     let irq = match vector {
         TIMER_VECTOR => Irq::Timer,
         v if v == ISA_IRQ_BASE_VECTOR + serial::COM1_IRQ => Irq::Serial,

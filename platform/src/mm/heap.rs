@@ -65,6 +65,13 @@ unsafe impl Source for FrameSource {
             .saturating_add(layout.align())
             .saturating_add(HEAP_GROW_SLACK);
         let wanted = wanted.max(HEAP_GROW_MIN).next_multiple_of(PAGE_SIZE);
+        // Refuse at once what cannot fit, rather than mapping every free
+        // frame into the heap before failing.
+        let frames_free = frame::stats().free.saturating_mul(PAGE_SIZE as u64);
+        let room = HEAP_BASE + HEAP_MAX_SIZE - talc.source.mapped_end;
+        if wanted as u64 > frames_free.min(room) {
+            return Err(());
+        }
         let old_end = talc.source.mapped_end;
         if talc.source.grow(wanted) == 0 {
             return Err(());

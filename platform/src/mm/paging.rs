@@ -158,7 +158,8 @@ pub(crate) fn init(boot: &BootInfo) {
         entry.set_frame(table, table_flags);
     }
 
-    let direct_flags = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | no_execute() | global();
+    let direct_flags = PageTableFlags::PRESENT | PageTableFlags::WRITABLE;
+    let direct_flags = direct_flags | no_execute() | global();
     for region in boot.memory_map.iter().filter(|r| r.kind.is_mapped_ram()) {
         map_direct(&mut mapper, region.start, region.end, direct_flags);
     }

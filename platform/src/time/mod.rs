@@ -151,7 +151,7 @@ pub(crate) fn init(entry_tsc: u64) {
     }
 
     log::info!(
-        "time: TSC {}.{:03} MHz (against {}), APIC timer {} counts/tick at {} Hz, clock {:?}",
+        "TSC {}.{:03} MHz (against {}), APIC timer {} counts/tick at {} Hz, clock {:?}",
         tsc_hz / 1_000_000,
         tsc_hz / 1_000 % 1_000,
         if window.used_hpet { "HPET" } else { "PIT" },
