@@ -5,6 +5,8 @@ mod file;
 mod mount;
 mod ops;
 mod path;
+mod prop_dirents;
+mod prop_paths;
 
 use alloc::string::String;
 use alloc::sync::Arc;
