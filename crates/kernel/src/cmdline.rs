@@ -9,6 +9,7 @@
 use alloc::vec::Vec;
 
 use log::LevelFilter;
+use platform::arch::trap::DeliberateFault;
 
 /// Options that ask for the in-kernel tests.
 const KTEST_OPTION: &str = "kestrel.ktest";
@@ -16,6 +17,28 @@ const KTEST_OPTION: &str = "kestrel.ktest";
 const KERNEL_NAMESPACE: &str = "kestrel.";
 /// Linux options that mean nothing here and are dropped quietly.
 const IGNORED_LINUX_OPTIONS: &[&str] = &["console", "earlyprintk", "quiet", "panic", "rw", "ro"];
+
+/// `kestrel.crash=KIND`: fault on purpose after boot, to check the reports.
+const CRASH_OPTION: &str = "kestrel.crash";
+
+/// A crash asked for on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Crash {
+    Panic,
+    Fault(DeliberateFault),
+}
+
+impl Crash {
+    fn from_name(name: &str) -> Option<Crash> {
+        match name {
+            "panic" => Some(Crash::Panic),
+            "page_fault" => Some(Crash::Fault(DeliberateFault::PageFault)),
+            "invalid_opcode" => Some(Crash::Fault(DeliberateFault::InvalidOpcode)),
+            "breakpoint" => Some(Crash::Fault(DeliberateFault::Breakpoint)),
+            _ => None,
+        }
+    }
+}
 
 /// Which in-kernel tests to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +54,7 @@ pub struct Options {
     pub rdinit: Option<&'static str>,
     pub log_level: Option<LevelFilter>,
     pub ktest: Option<TestSelection>,
+    pub crash: Option<Crash>,
     /// Arguments for init after its own name.
     pub init_args: Vec<&'static str>,
     /// `NAME=value` strings for init's environment.
@@ -71,6 +95,10 @@ pub fn parse(cmdline: &'static str) -> Options {
                 let names = names.split(',').filter(|name| !name.is_empty()).collect();
                 options.ktest = Some(TestSelection::Named(names));
             }
+            (CRASH_OPTION, Some(kind)) => match Crash::from_name(kind) {
+                Some(crash) => options.crash = Some(crash),
+                None => log::warn!("unknown crash kind `{kind}` ignored"),
+            },
             _ if name.starts_with(KERNEL_NAMESPACE) => {
                 log::warn!("unknown option `{word}` ignored");
             }

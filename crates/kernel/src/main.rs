@@ -31,6 +31,11 @@ fn kernel_main(boot: BootInfo) -> ! {
     let options = cmdline::parse(boot.cmdline);
     banner::log_boot(&boot, &options);
 
+    match options.crash {
+        Some(cmdline::Crash::Panic) => panic!("crash requested on the command line"),
+        Some(cmdline::Crash::Fault(fault)) => platform::arch::trap::raise(fault),
+        None => {}
+    }
     if let Some(selection) = &options.ktest {
         ktest::run(selection);
     }

@@ -15,10 +15,16 @@ const FRAME_POINTER_ALIGN: u64 = 8;
 /// Calls `f(depth, return_address)` for each frame of the current stack,
 /// innermost first.
 #[inline(never)]
-pub fn walk(mut f: impl FnMut(usize, u64)) {
-    let mut rbp: u64;
+pub fn walk(f: impl FnMut(usize, u64)) {
+    let rbp: u64;
     // SAFETY: reading rbp has no side effects.
     unsafe { core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack)) };
+    walk_from(rbp, f);
+}
+
+/// Calls `f(depth, return_address)` for each frame of the chain starting at
+/// frame pointer `rbp` (of an interrupted context, say).
+pub fn walk_from(mut rbp: u64, mut f: impl FnMut(usize, u64)) {
     for depth in 0..MAX_FRAMES {
         if rbp < KERNEL_HALF_START || rbp % FRAME_POINTER_ALIGN != 0 {
             return;

@@ -7,7 +7,7 @@
 //! mode swap GS to the kernel's per-CPU base on the way in and back on the
 //! way out. The kernel registers its handlers once with [`register`].
 
-use core::arch::global_asm;
+use core::arch::{asm, global_asm};
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -416,5 +416,41 @@ fn oops(frame: &TrapFrame, why: &str) -> ! {
         frame.cs,
         frame.ss
     );
+    if !frame.is_user() {
+        log::error!("backtrace:");
+        log::error!("  #0  {:#018x}", frame.rip);
+        super::backtrace::walk_from(frame.rbp, |depth, address| {
+            log::error!("  #{:<2} {address:#018x}", depth + 1);
+        });
+    }
     power::exit_qemu(power::QemuExitCode::Failure)
+}
+
+/// An exception raised on purpose, to check how the kernel reports one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliberateFault {
+    /// A read of an unmapped kernel page, outside the exception table.
+    PageFault,
+    /// `ud2`.
+    InvalidOpcode,
+    /// `int3` in kernel mode.
+    Breakpoint,
+}
+
+/// Raises `fault` in kernel mode. None of them is recoverable, so this
+/// reports the oops and stops the machine.
+pub fn raise(fault: DeliberateFault) -> ! {
+    let unmapped = crate::mm::paging::SCRATCH_BASE.as_u64();
+    match fault {
+        // SAFETY: the scratch page is not mapped; the read faults and the
+        // oops path stops the machine, so nothing observes a value.
+        DeliberateFault::PageFault => unsafe {
+            asm!("mov {tmp}, qword ptr [{addr}]", addr = in(reg) unmapped, tmp = out(reg) _);
+        },
+        // SAFETY: raises #UD, which stops the machine.
+        DeliberateFault::InvalidOpcode => unsafe { asm!("ud2") },
+        // SAFETY: raises #BP, which stops the machine in kernel mode.
+        DeliberateFault::Breakpoint => unsafe { asm!("int3") },
+    }
+    unreachable!("a deliberate {fault:?} returned")
 }
