@@ -26,7 +26,7 @@ pub fn walk(f: impl FnMut(usize, u64)) {
 /// frame pointer `rbp` (of an interrupted context, say).
 pub fn walk_from(mut rbp: u64, mut f: impl FnMut(usize, u64)) {
     for depth in 0..MAX_FRAMES {
-        if rbp < KERNEL_HALF_START || rbp % FRAME_POINTER_ALIGN != 0 {
+        if rbp < KERNEL_HALF_START || !rbp.is_multiple_of(FRAME_POINTER_ALIGN) {
             return;
         }
         let Some(return_address) = probe_read_u64(rbp + 8) else {

@@ -138,7 +138,7 @@ fn push_or_warn(ranges: &mut RangeList, range: FreeRange) {
 
 fn align_up(addr: u64) -> u64 {
     addr.checked_next_multiple_of(PAGE_SIZE)
-        .unwrap_or(u64::MAX & !(PAGE_SIZE - 1))
+        .unwrap_or(!(PAGE_SIZE - 1))
 }
 
 fn align_down(addr: u64) -> u64 {

@@ -178,7 +178,7 @@ pub(crate) fn init(boot: &BootInfo) {
 fn map_direct(mapper: &mut OffsetPageTable, start: u64, end: u64, flags: PageTableFlags) {
     let mut addr = start & !(PAGE_SIZE - 1);
     while addr < end {
-        if addr % Size2MiB::SIZE == 0 && end - addr >= Size2MiB::SIZE {
+        if addr.is_multiple_of(Size2MiB::SIZE) && end - addr >= Size2MiB::SIZE {
             let page = Page::<Size2MiB>::containing_address(VirtAddr::new(hhdm_offset() + addr));
             let frame = PhysFrame::<Size2MiB>::containing_address(PhysAddr::new(addr));
             // SAFETY: a direct-map address maps its own physical frame.

@@ -9,7 +9,7 @@ use platform::boot::memmap::{self, FreeRange, MemoryKind, MemoryRegion};
 use platform::boot::PhysRange;
 use platform::mm::paging::{self, MapError, SCRATCH_BASE};
 use platform::mm::{frame, heap};
-use platform::{apic, cpu, time};
+use platform::{apic, cpu, serial, time};
 use x86_64::structures::paging::PageTableFlags;
 use x86_64::VirtAddr;
 
@@ -26,6 +26,7 @@ pub const TESTS: &[Test] = &[
     ("timer_ticks", timer_ticks),
     ("monotonic_clock", monotonic_clock),
     ("interrupt_delivery", interrupt_delivery),
+    ("serial_receive_interrupt", serial_receive_interrupt),
     ("extable_fixup", extable_fixup),
     ("memmap_normalize", memmap_normalize),
 ];
@@ -237,6 +238,20 @@ fn interrupt_delivery() -> TestResult {
         delivered,
         "self-IPI on vector {TEST_VECTOR:#x} never arrived"
     );
+    Ok(())
+}
+
+/// A byte looped back through COM1 raises ISA IRQ 4, routed by the I/O APIC.
+fn serial_receive_interrupt() -> TestResult {
+    let vector = trap::ISA_IRQ_BASE_VECTOR + serial::COM1_IRQ;
+    while serial::read_byte().is_some() {}
+    let before = trap::interrupt_count(vector);
+    serial::set_loopback(true);
+    serial::write_bytes(b"k");
+    let delivered = wait_until(100 * MS, || trap::interrupt_count(vector) > before);
+    serial::set_loopback(false);
+    while serial::read_byte().is_some() {}
+    ensure!(delivered, "no interrupt on vector {vector:#x} for a received byte");
     Ok(())
 }
 
