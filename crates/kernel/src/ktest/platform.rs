@@ -251,7 +251,10 @@ fn serial_receive_interrupt() -> TestResult {
     let delivered = wait_until(100 * MS, || trap::interrupt_count(vector) > before);
     serial::set_loopback(false);
     while serial::read_byte().is_some() {}
-    ensure!(delivered, "no interrupt on vector {vector:#x} for a received byte");
+    ensure!(
+        delivered,
+        "no interrupt on vector {vector:#x} for a received byte"
+    );
     Ok(())
 }
 
