@@ -34,10 +34,15 @@ pub(crate) fn early_init() {
     arch::init_early();
 }
 
-/// Brings up memory management, ACPI, interrupt controllers and clocks, then
-/// enables interrupts. The kernel calls this first in `kernel_main`.
+/// Brings up memory management, the per-CPU block, FPU state, SMEP/SMAP,
+/// the `syscall` entry, ACPI, interrupt controllers and clocks, then enables
+/// interrupts. The kernel calls this first in `kernel_main`.
 pub fn init(boot: &BootInfo) {
     mm::init(boot);
+    arch::percpu::init_boot_cpu();
+    arch::fpu::init();
+    arch::usercopy::cpu_protection_init();
+    arch::syscall::init();
     acpi::init(boot.rsdp);
     apic::init();
     time::init(boot.entry_tsc);
