@@ -118,7 +118,7 @@ pub fn init() {
 
     CONFIG.call_once(|| build_config(has_xsave, xcr0));
     log::info!(
-        "fpu: {} with xcr0 {xcr0:#x}, {} byte state",
+        "{} with xcr0 {xcr0:#x}, {} byte state",
         if has_xsave { "xsave" } else { "fxsave" },
         config().size
     );

@@ -79,7 +79,7 @@ pub fn init_boot_cpu() {
         unsafe { Cr4::update(|flags| flags.insert(Cr4Flags::FSGSBASE)) };
         FSGSBASE_ENABLED.store(true, Ordering::Relaxed);
     }
-    log::debug!("percpu: boot CPU block at {addr:#x}, fsgsbase {has_fsgsbase}");
+    log::debug!("boot CPU block at {addr:#x}, fsgsbase {has_fsgsbase}");
 }
 
 /// This CPU's block.

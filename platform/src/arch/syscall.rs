@@ -77,10 +77,7 @@ pub fn init() {
         trap::stub_address(GENERAL_PROTECTION_VECTOR),
         Ordering::Relaxed,
     );
-    log::debug!(
-        "syscall: entry at {:#x}",
-        syscall_entry as *const () as usize
-    );
+    log::debug!("entry at {:#x}", syscall_entry as *const () as usize);
 }
 
 /// The `syscall` entry. See the module documentation for the register state on entry.
@@ -281,6 +278,7 @@ const _: () = {
 
 /// How a return to ring 3 leaves, decided in Rust and acted on by the assembly.
 #[repr(u8)]
+#[derive(Clone, Copy)]
 pub(crate) enum UserReturn {
     /// `iretq` with the whole frame.
     Iret = 0,

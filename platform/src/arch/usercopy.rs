@@ -58,7 +58,7 @@ pub fn cpu_protection_init() {
         unsafe { Cr4::update(|cr4| cr4.insert(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION)) };
         SMAP_ENABLED.store(true, Ordering::Relaxed);
     }
-    log::info!("usercopy: smep {has_smep}, smap {has_smap}");
+    log::info!("SMEP {has_smep}, SMAP {has_smap}");
 }
 
 /// Whether SMAP is enabled.

@@ -8,6 +8,7 @@
 //! `isa-debug-exit`: status 33 when all passed, 35 otherwise.
 
 mod platform;
+mod user;
 
 use alloc::string::String;
 
@@ -22,7 +23,7 @@ pub type TestResult = Result<(), String>;
 pub type Test = (&'static str, fn() -> TestResult);
 
 /// Every suite.
-const SUITES: &[&[Test]] = &[platform::TESTS, crate::cmdline::TESTS];
+const SUITES: &[&[Test]] = &[platform::TESTS, crate::cmdline::TESTS, user::TESTS];
 
 /// Fails the current test with a formatted reason unless `cond` holds.
 #[macro_export]

@@ -2,9 +2,11 @@
 //! round trip through ring 3 (syscall entry, sysret and iret returns, context switches
 //! between kernel stacks).
 //!
-//! The ring-3 test needs the trap handlers of [`handlers`] to be the registered ones.
+//! The ring-3 tests register the trap handlers of this module (through
+//! [`platform::arch::trap::register`], which keeps the first registration): they only work
+//! in a test run where nothing else registered handlers before them.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use platform::arch::irq::{self, IrqMutex};
 use platform::arch::switch::{self, KernelStack, SwitchContext};
@@ -15,15 +17,24 @@ use platform::mm::user::{self as user_mm, AddressSpace, MapError, PageTableFlags
 use x86_64::registers::rflags::RFlags;
 use x86_64::structures::paging::PhysFrame;
 
-/// Result of one test: `Err` names the check that failed.
-pub type TestResult = Result<(), &'static str>;
+use super::{Test, TestResult};
 
-/// The tests of this module, by name.
-pub const TESTS: &[(&str, fn() -> TestResult)] = &[
-    ("usercopy_rejects_bad_pointers", usercopy_rejects_bad_pointers),
-    ("address_space_map_translate_unmap", address_space_map_translate_unmap),
+/// A failed check, named.
+type Check = Result<(), &'static str>;
+
+pub const TESTS: &[Test] = &[
+    (
+        "usercopy_rejects_bad_pointers",
+        usercopy_rejects_bad_pointers,
+    ),
+    (
+        "address_space_map_translate_unmap",
+        address_space_map_translate_unmap,
+    ),
     ("usercopy_round_trip", usercopy_round_trip),
     ("ring3_syscall_round_trip", ring3_syscall_round_trip),
+    ("ring3_fpu_state_per_task", ring3_fpu_state_per_task),
+    ("ring3_noncanonical_rip_is_gp", ring3_noncanonical_rip_is_gp),
 ];
 
 /// Where the tests map user pages.
@@ -32,7 +43,7 @@ const DATA_VA: u64 = 0x60_0000;
 const STACK_VA: u64 = 0x80_0000;
 const PAGE: u64 = user_mm::PAGE_SIZE;
 
-fn check(condition: bool, what: &'static str) -> TestResult {
+fn check(condition: bool, what: &'static str) -> Check {
     if condition {
         Ok(())
     } else {
@@ -43,6 +54,7 @@ fn check(condition: bool, what: &'static str) -> TestResult {
 /// Bad user pointers (null, kernel half, non-canonical, wrapping) give `Err(Fault)` from
 /// every copy routine, with no user space mapped at all.
 fn usercopy_rejects_bad_pointers() -> TestResult {
+    prepare_cpu();
     let bad = [
         0,
         0x1000,
@@ -54,11 +66,20 @@ fn usercopy_rejects_bad_pointers() -> TestResult {
     ];
     let mut buf = [0u8; 16];
     for &addr in &bad {
-        check(usercopy::copy_from_user(&mut buf, addr) == Err(Fault), "copy_from_user")?;
-        check(usercopy::copy_to_user(addr, &buf) == Err(Fault), "copy_to_user")?;
+        check(
+            usercopy::copy_from_user(&mut buf, addr) == Err(Fault),
+            "copy_from_user",
+        )?;
+        check(
+            usercopy::copy_to_user(addr, &buf) == Err(Fault),
+            "copy_to_user",
+        )?;
         check(usercopy::clear_user(addr, 8) == Err(Fault), "clear_user")?;
         check(usercopy::read_u64(addr) == Err(Fault), "read_u64")?;
-        check(usercopy::cmpxchg_user_u32(addr & !3, 0, 1) == Err(Fault), "cmpxchg")?;
+        check(
+            usercopy::cmpxchg_user_u32(addr & !3, 0, 1) == Err(Fault),
+            "cmpxchg",
+        )?;
         let cstr = usercopy::copy_cstr_from_user(addr, 64);
         check(cstr == Err(CStrError::Fault), "copy_cstr_from_user")?;
     }
@@ -68,18 +89,27 @@ fn usercopy_rejects_bad_pointers() -> TestResult {
         "range crossing the user limit",
     )?;
     // Empty copies touch nothing and succeed.
-    check(usercopy::copy_from_user(&mut [], 0).is_ok(), "empty copy")
+    Ok(check(
+        usercopy::copy_from_user(&mut [], 0).is_ok(),
+        "empty copy",
+    )?)
 }
 
 /// Maps, protects, translates, walks and unmaps pages of an inactive address space.
 fn address_space_map_translate_unmap() -> TestResult {
+    prepare_cpu();
     let free_before = frame::stats().free;
     {
         let mut space = AddressSpace::new().ok_or("no frame for a PML4")?;
         let frames = [alloc_frame()?, alloc_frame()?];
         let rw = PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
 
-        check(space.map(CODE_VA, frames[0], PageTableFlags::empty()).is_ok(), "map code")?;
+        check(
+            space
+                .map(CODE_VA, frames[0], PageTableFlags::empty())
+                .is_ok(),
+            "map code",
+        )?;
         check(space.map(DATA_VA, frames[1], rw).is_ok(), "map data")?;
         check(
             space.map(DATA_VA, frames[0], rw) == Err(MapError::AlreadyMapped),
@@ -100,12 +130,24 @@ fn address_space_map_translate_unmap() -> TestResult {
             flags.contains(PageTableFlags::USER_ACCESSIBLE | PageTableFlags::WRITABLE),
             "data flags",
         )?;
-        check(space.translate(STACK_VA).is_none(), "unmapped page translates")?;
+        check(
+            space.translate(STACK_VA).is_none(),
+            "unmapped page translates",
+        )?;
 
-        check(space.protect(DATA_VA, PageTableFlags::NO_EXECUTE).is_ok(), "protect")?;
+        check(
+            space.protect(DATA_VA, PageTableFlags::NO_EXECUTE).is_ok(),
+            "protect",
+        )?;
         let (_, flags) = space.translate(DATA_VA).ok_or("translate after protect")?;
-        check(!flags.contains(PageTableFlags::WRITABLE), "write access removed")?;
-        check(space.protect(STACK_VA, rw) == Err(MapError::NotMapped), "protect unmapped")?;
+        check(
+            !flags.contains(PageTableFlags::WRITABLE),
+            "write access removed",
+        )?;
+        check(
+            space.protect(STACK_VA, rw) == Err(MapError::NotMapped),
+            "protect unmapped",
+        )?;
 
         let mut seen = [0u64; 4];
         let mut count = 0;
@@ -118,16 +160,23 @@ fn address_space_map_translate_unmap() -> TestResult {
         });
         check(count == 2 && seen[..2] == [CODE_VA, DATA_VA], "walk order")?;
 
-        space.write_bytes(DATA_VA + PAGE - 2, b"ab").map_err(|_| "write_bytes")?;
+        space
+            .write_bytes(DATA_VA + PAGE - 2, b"ab")
+            .map_err(|_| "write_bytes")?;
         let mut back = [0u8; 2];
-        space.read_bytes(DATA_VA + PAGE - 2, &mut back).map_err(|_| "read_bytes")?;
+        space
+            .read_bytes(DATA_VA + PAGE - 2, &mut back)
+            .map_err(|_| "read_bytes")?;
         check(&back == b"ab", "bytes read back")?;
         check(
             space.write_bytes(DATA_VA + PAGE - 1, b"ab") == Err(MapError::NotMapped),
             "write past the mapping",
         )?;
 
-        check(space.unmap(DATA_VA) == Some(frames[1]), "unmap returns the frame")?;
+        check(
+            space.unmap(DATA_VA) == Some(frames[1]),
+            "unmap returns the frame",
+        )?;
         check(space.unmap(DATA_VA).is_none(), "second unmap")?;
         check(space.translate(DATA_VA).is_none(), "translate after unmap")?;
 
@@ -140,16 +189,30 @@ fn address_space_map_translate_unmap() -> TestResult {
         frame::free(frames[1]);
     }
     // Dropping the space freed its tables; the mapped frames were freed above.
-    check(frame::stats().free == free_before, "frames leaked")
+    Ok(check(frame::stats().free == free_before, "frames leaked")?)
 }
 
 fn alloc_frame() -> Result<PhysFrame, &'static str> {
     frame::alloc_zeroed().ok_or("out of frames")
 }
 
+/// Sets up this CPU for user mode. `platform::init` is expected to do it; repeating it is
+/// harmless, and keeps these tests independent of the boot sequence.
+fn prepare_cpu() {
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if DONE.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    platform::arch::percpu::init_boot_cpu();
+    platform::arch::fpu::init();
+    platform::arch::usercopy::cpu_protection_init();
+    platform::arch::syscall::init();
+}
+
 /// Copies through a mapped user page in the active address space, and fails cleanly at
 /// the unmapped page that follows it.
 fn usercopy_round_trip() -> TestResult {
+    prepare_cpu();
     let mut space = AddressSpace::new().ok_or("no frame for a PML4")?;
     let data = alloc_frame()?;
     let flags = PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
@@ -160,10 +223,10 @@ fn usercopy_round_trip() -> TestResult {
 
     user_mm::activate_kernel_space();
     space.clear(|_, frame| frame::free(frame));
-    result
+    Ok(result?)
 }
 
-fn round_trip_checks() -> TestResult {
+fn round_trip_checks() -> Check {
     let message = b"kestrel\0tail";
     usercopy::copy_to_user(DATA_VA + 100, message).map_err(|_| "copy_to_user")?;
     let mut back = [0u8; 12];
@@ -173,7 +236,10 @@ fn round_trip_checks() -> TestResult {
     let name = usercopy::copy_cstr_from_user(DATA_VA + 100, 64);
     check(name.as_deref() == Ok(&b"kestrel"[..]), "string")?;
     let name = usercopy::copy_cstr_from_user(DATA_VA + 100, 7);
-    check(name.as_deref() == Ok(&b"kestrel"[..]), "string of exactly max bytes")?;
+    check(
+        name.as_deref() == Ok(&b"kestrel"[..]),
+        "string of exactly max bytes",
+    )?;
     let name = usercopy::copy_cstr_from_user(DATA_VA + 100, 6);
     check(name == Err(CStrError::TooLong), "string too long")?;
 
@@ -188,78 +254,145 @@ fn round_trip_checks() -> TestResult {
         usercopy::copy_from_user(&mut buf, DATA_VA + PAGE - 4) == Err(Fault),
         "read across the mapping end",
     )?;
-    check(usercopy::copy_to_user(DATA_VA + PAGE - 4, &buf) == Err(Fault), "write across")?;
-    check(usercopy::clear_user(DATA_VA + PAGE - 4, 8) == Err(Fault), "clear across")?;
+    check(
+        usercopy::copy_to_user(DATA_VA + PAGE - 4, &buf) == Err(Fault),
+        "write across",
+    )?;
+    check(
+        usercopy::clear_user(DATA_VA + PAGE - 4, 8) == Err(Fault),
+        "clear across",
+    )?;
 
     usercopy::clear_user(DATA_VA + 100, 4).map_err(|_| "clear_user")?;
     check(usercopy::read_u32(DATA_VA + 100) == Ok(0), "cleared")?;
 
     usercopy::write_u32(DATA_VA + 200, 5).map_err(|_| "write_u32")?;
-    check(usercopy::cmpxchg_user_u32(DATA_VA + 200, 5, 9) == Ok(5), "cmpxchg hit")?;
-    check(usercopy::cmpxchg_user_u32(DATA_VA + 200, 5, 11) == Ok(9), "cmpxchg miss")?;
+    check(
+        usercopy::cmpxchg_user_u32(DATA_VA + 200, 5, 9) == Ok(5),
+        "cmpxchg hit",
+    )?;
+    check(
+        usercopy::cmpxchg_user_u32(DATA_VA + 200, 5, 11) == Ok(9),
+        "cmpxchg miss",
+    )?;
     check(usercopy::read_u32(DATA_VA + 200) == Ok(9), "cmpxchg result")?;
-    check(usercopy::cmpxchg_user_u32(DATA_VA + 201, 9, 1) == Err(Fault), "misaligned")?;
-    check(usercopy::cmpxchg_user_u32(DATA_VA + PAGE, 0, 1) == Err(Fault), "unmapped word")
+    check(
+        usercopy::cmpxchg_user_u32(DATA_VA + 201, 9, 1) == Err(Fault),
+        "misaligned",
+    )?;
+    check(
+        usercopy::cmpxchg_user_u32(DATA_VA + PAGE, 0, 1) == Err(Fault),
+        "unmapped word",
+    )
 }
 
-// The ring-3 test.
+// The ring-3 tests run hand-assembled programs, all in one code page:
 //
-// The user program (assembled by hand; offsets in the comments):
+// WRITE_PROGRAM (offset 0):
 //   0x00 mov eax, 1 ; mov edi, 0x11 ; lea rsi, [rip + msg] ; mov edx, 5
-//   0x16 push 0x55 ; syscall            -> WRITE: the handler copies 5 bytes from rsi
-//   0x1a pop rbx ; cmp rbx, 0x55 ; jne bad   (the user stack survived)
-//   0x21 mov edi, eax ; mov eax, 2 ; syscall -> CHECK: rdi must be WRITE's result;
-//                                            the handler switches to a kernel task and
-//                                            forces the iretq return path
-//   0x2a mov edi, eax ; mov eax, 60 ; syscall -> EXIT with CHECK's result
+//   0x16 push 0x55 ; syscall             WRITE: the handler copies 5 bytes from rsi
+//   0x1a pop rbx ; cmp rbx, 0x55 ; jne bad  (the user stack survived)
+//   0x21 mov edi, eax ; mov eax, 2 ; syscall  CHECK: rdi must be WRITE's result; the
+//                                         handler runs a kernel task in between and
+//                                         forces the iretq return
+//   0x2a mov edi, eax ; mov eax, 60 ; syscall  EXIT with CHECK's result
 //   0x33 bad: mov eax, 61 ; syscall ; ud2
 //   0x3c msg: "hello"
-const USER_PROGRAM: [u8; 65] = [
-    0xb8, 0x01, 0x00, 0x00, 0x00, 0xbf, 0x11, 0x00, 0x00, 0x00, 0x48, 0x8d, 0x35, 0x2b, 0x00,
-    0x00, 0x00, 0xba, 0x05, 0x00, 0x00, 0x00, 0x6a, 0x55, 0x0f, 0x05, 0x5b, 0x48, 0x83, 0xfb,
-    0x55, 0x75, 0x12, 0x89, 0xc7, 0xb8, 0x02, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x89, 0xc7, 0xb8,
-    0x3c, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xb8, 0x3d, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x0f, 0x0b,
-    0x68, 0x65, 0x6c, 0x6c, 0x6f,
+// FPU_PROGRAM (offset 0x100): movq xmm0, rbx ; YIELD ; movq rdi, xmm0 ; EXIT
+// NONCANONICAL_PROGRAM (offset 0x200): mov eax, 62 ; syscall ; ud2
+const WRITE_PROGRAM: [u8; 65] = [
+    0xb8, 0x01, 0x00, 0x00, 0x00, 0xbf, 0x11, 0x00, 0x00, 0x00, 0x48, 0x8d, 0x35, 0x2b, 0x00, 0x00,
+    0x00, 0xba, 0x05, 0x00, 0x00, 0x00, 0x6a, 0x55, 0x0f, 0x05, 0x5b, 0x48, 0x83, 0xfb, 0x55, 0x75,
+    0x12, 0x89, 0xc7, 0xb8, 0x02, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x89, 0xc7, 0xb8, 0x3c, 0x00, 0x00,
+    0x00, 0x0f, 0x05, 0xb8, 0x3d, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x0f, 0x0b, 0x68, 0x65, 0x6c, 0x6c,
+    0x6f,
 ];
+const FPU_PROGRAM: [u8; 26] = [
+    0x66, 0x48, 0x0f, 0x6e, 0xc3, 0xb8, 0x03, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x66, 0x48, 0x0f, 0x7e,
+    0xc7, 0xb8, 0x3c, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x0f, 0x0b,
+];
+const NONCANONICAL_PROGRAM: [u8; 9] = [0xb8, 0x3e, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x0f, 0x0b];
+const WRITE_ENTRY: u64 = CODE_VA;
+const FPU_ENTRY: u64 = CODE_VA + 0x100;
+const NONCANONICAL_ENTRY: u64 = CODE_VA + 0x200;
+
 const SYS_WRITE: u64 = 1;
 const SYS_CHECK: u64 = 2;
+const SYS_YIELD: u64 = 3;
 const SYS_EXIT: u64 = 60;
-const SYS_BAD: u64 = 61;
+const SYS_NONCANONICAL: u64 = 62;
 const WRITE_FD: u64 = 0x11;
 const CHECK_RESULT: u64 = 7;
+/// Exit code recorded for a task ended by an exception.
+const EXCEPTION_EXIT: u64 = u64::MAX;
 const USER_FS_BASE: u64 = 0x7777_0000;
+/// The first address above the lower canonical half.
+const NONCANONICAL_RIP: u64 = 0x0000_8000_0000_0000;
+const GENERAL_PROTECTION_VECTOR: u64 = 13;
+const USER_TASKS: usize = 2;
 
-/// The contexts of the ring-3 test: the test's own (boot) code, the user task, the
+/// The contexts of a ring-3 test: the test's own code, up to two user tasks, and a
 /// helper kernel task.
 struct Contexts {
     boot: SwitchContext,
-    user: SwitchContext,
+    users: [SwitchContext; USER_TASKS],
     helper: SwitchContext,
 }
 
 static CONTEXTS: IrqMutex<Contexts> = IrqMutex::new(Contexts {
     boot: SwitchContext::new(),
-    user: SwitchContext::new(),
+    users: [SwitchContext::new(), SwitchContext::new()],
     helper: SwitchContext::new(),
 });
-static USER_STACK_RANGE: IrqMutex<(u64, u64)> = IrqMutex::new((0, 0));
-static WRITTEN: IrqMutex<[u8; 5]> = IrqMutex::new([0; 5]);
-static EXIT_CODE: AtomicU64 = AtomicU64::new(u64::MAX);
-static HELPER_RAN: AtomicBool = AtomicBool::new(false);
-static SAW_SYSCALL_VECTOR: AtomicBool = AtomicBool::new(true);
-static FRAMES_ON_TASK_STACK: AtomicBool = AtomicBool::new(true);
-static FS_BASE_KEPT: AtomicBool = AtomicBool::new(true);
-static RETURNS_TO_USER: AtomicU64 = AtomicU64::new(0);
-static FAILURE: IrqMutex<Option<&'static str>> = IrqMutex::new(None);
 
-fn context_ptrs() -> (*mut SwitchContext, *mut SwitchContext, *mut SwitchContext) {
-    let mut contexts = CONTEXTS.lock();
-    let contexts = &mut *contexts;
-    (&raw mut contexts.boot, &raw mut contexts.user, &raw mut contexts.helper)
+/// What the user tasks did, for the test to check afterwards.
+struct Record {
+    current: usize,
+    live: [bool; USER_TASKS],
+    exit_codes: [u64; USER_TASKS],
+    stack_ranges: [(u64, u64); USER_TASKS],
+    written: [u8; 5],
+    exception: Option<(u64, u64)>,
+    helper_ran: bool,
+    frames_on_task_stack: bool,
+    frame_vector_ok: bool,
+    fs_base_kept: bool,
+    returns_to_user: u64,
+    failure: Option<&'static str>,
 }
 
-/// The trap handlers the ring-3 test relies on.
-pub fn handlers() -> TrapHandlers {
+const EMPTY_RECORD: Record = Record {
+    current: 0,
+    live: [false; USER_TASKS],
+    exit_codes: [0; USER_TASKS],
+    stack_ranges: [(0, 0); USER_TASKS],
+    written: [0; 5],
+    exception: None,
+    helper_ran: false,
+    frames_on_task_stack: true,
+    frame_vector_ok: true,
+    fs_base_kept: true,
+    returns_to_user: 0,
+    failure: None,
+};
+
+static RECORD: IrqMutex<Record> = IrqMutex::new(EMPTY_RECORD);
+
+/// Raw pointers to the contexts, which live in a static and so stay valid.
+fn boot_context() -> *mut SwitchContext {
+    &raw mut CONTEXTS.lock().boot
+}
+
+fn user_context(task: usize) -> *mut SwitchContext {
+    &raw mut CONTEXTS.lock().users[task]
+}
+
+fn helper_context() -> *mut SwitchContext {
+    &raw mut CONTEXTS.lock().helper
+}
+
+/// The trap handlers the ring-3 tests rely on.
+fn handlers() -> TrapHandlers {
     TrapHandlers {
         syscall: test_syscall,
         page_fault: test_page_fault,
@@ -270,17 +403,18 @@ pub fn handlers() -> TrapHandlers {
 }
 
 fn test_syscall(frame: &mut TrapFrame) {
-    if frame.vector != platform::arch::trap::SYSCALL_VECTOR {
-        SAW_SYSCALL_VECTOR.store(false, Ordering::Relaxed);
-    }
-    let (low, high) = *USER_STACK_RANGE.lock();
-    let at = core::ptr::from_ref(frame) as u64;
-    if at < low || at >= high {
-        FRAMES_ON_TASK_STACK.store(false, Ordering::Relaxed);
-    }
-    if platform::arch::fs_base() != USER_FS_BASE {
-        FS_BASE_KEPT.store(false, Ordering::Relaxed);
-    }
+    let current = {
+        let mut record = RECORD.lock();
+        let current = record.current;
+        let (low, high) = record.stack_ranges[current];
+        let at = core::ptr::from_ref(frame) as u64;
+        record.frames_on_task_stack &= low <= at && at < high;
+        record.frame_vector_ok &= frame.vector == platform::arch::trap::SYSCALL_VECTOR;
+        if current == 0 {
+            record.fs_base_kept &= platform::arch::fs_base() == USER_FS_BASE;
+        }
+        current
+    };
 
     match frame.rax {
         SYS_WRITE => {
@@ -288,24 +422,29 @@ fn test_syscall(frame: &mut TrapFrame) {
             let ok = frame.rdi == WRITE_FD
                 && frame.rdx == 5
                 && usercopy::copy_from_user(&mut bytes, frame.rsi).is_ok();
-            *WRITTEN.lock() = bytes;
+            RECORD.lock().written = bytes;
             frame.rax = if ok { 5 } else { u64::MAX };
         }
         SYS_CHECK => {
             if frame.rdi != 5 {
                 fail("user code did not see the write result");
             }
-            // Run another kernel stack in between, then come back.
-            let (_, user, helper) = context_ptrs();
-            irq::without_interrupts(|| switch::switch(user, helper));
+            irq::without_interrupts(|| switch::switch(user_context(current), helper_context()));
             // Make sysretq impossible: RCX no longer equals RIP.
             frame.rcx = 0;
             frame.rax = CHECK_RESULT;
         }
-        SYS_EXIT => finish(frame.rdi),
+        SYS_YIELD => {
+            let other = (current + 1) % USER_TASKS;
+            RECORD.lock().current = other;
+            irq::without_interrupts(|| switch::switch(user_context(current), user_context(other)));
+            frame.rax = 0;
+        }
+        SYS_NONCANONICAL => frame.rip = NONCANONICAL_RIP,
+        SYS_EXIT => exit_task(frame.rdi),
         _ => {
-            fail("user code took the failure path");
-            finish(u64::MAX)
+            fail("user code took its failure path");
+            exit_task(EXCEPTION_EXIT)
         }
     }
 }
@@ -318,9 +457,8 @@ fn test_page_fault(frame: &mut TrapFrame, addr: u64, _access: FaultAccess) -> bo
 }
 
 fn test_user_exception(frame: &mut TrapFrame, vector: u8) {
-    log::error!("user exception {vector} at rip {:#x}", frame.rip);
-    fail("user exception");
-    finish(u64::MAX);
+    RECORD.lock().exception = Some((u64::from(vector), frame.rip));
+    exit_task(EXCEPTION_EXIT);
 }
 
 fn test_irq(_frame: &mut TrapFrame, irq: Irq) {
@@ -330,81 +468,182 @@ fn test_irq(_frame: &mut TrapFrame, irq: Irq) {
 }
 
 fn test_return_to_user(_frame: &mut TrapFrame) {
-    RETURNS_TO_USER.fetch_add(1, Ordering::Relaxed);
+    RECORD.lock().returns_to_user += 1;
 }
 
 fn fail(what: &'static str) {
-    FAILURE.lock().get_or_insert(what);
+    RECORD.lock().failure.get_or_insert(what);
 }
 
-/// Ends the user task: records its exit code and resumes the test, never to come back.
-fn finish(code: u64) -> ! {
-    EXIT_CODE.store(code, Ordering::Relaxed);
-    let (boot, user, _) = context_ptrs();
+/// Ends the running user task: records its exit code and resumes another live task, or
+/// the test itself when none is left. Never returns.
+fn exit_task(code: u64) -> ! {
+    let (current, next) = {
+        let mut record = RECORD.lock();
+        let current = record.current;
+        record.exit_codes[current] = code;
+        record.live[current] = false;
+        let next = (0..USER_TASKS).find(|&task| record.live[task]);
+        if let Some(next) = next {
+            record.current = next;
+        }
+        (current, next)
+    };
     irq::disable();
-    switch::switch(user, boot);
-    unreachable!("the finished user task was resumed");
+    match next {
+        Some(next) => switch::switch(user_context(current), user_context(next)),
+        None => switch::switch(user_context(current), boot_context()),
+    }
+    unreachable!("an ended user task was resumed");
 }
 
 fn helper_task(_arg: usize) -> ! {
-    HELPER_RAN.store(true, Ordering::Relaxed);
-    let (_, user, helper) = context_ptrs();
+    RECORD.lock().helper_ran = true;
+    let current = RECORD.lock().current;
     irq::disable();
-    switch::switch(helper, user);
+    switch::switch(helper_context(), user_context(current));
     unreachable!("the helper task was resumed after its one run");
 }
 
-/// Enters ring 3 on a hand-made program that makes three system calls and exits.
-fn ring3_syscall_round_trip() -> TestResult {
+/// A user address space with every test program in one code page and one stack page,
+/// and the running test's handlers registered.
+fn user_space() -> Result<AddressSpace, &'static str> {
+    prepare_cpu();
+    static REGISTERED: AtomicBool = AtomicBool::new(false);
+    if !REGISTERED.swap(true, Ordering::Relaxed) {
+        platform::arch::trap::register(handlers());
+    }
+    *RECORD.lock() = EMPTY_RECORD;
+
     let mut space = AddressSpace::new().ok_or("no frame for a PML4")?;
-    let code = alloc_frame()?;
-    let stack_frame = alloc_frame()?;
-    space.map(CODE_VA, code, PageTableFlags::empty()).map_err(|_| "map code")?;
+    space
+        .map(CODE_VA, alloc_frame()?, PageTableFlags::empty())
+        .map_err(|_| "map code")?;
     let stack_flags = PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
-    space.map(STACK_VA, stack_frame, stack_flags).map_err(|_| "map stack")?;
-    space.write_bytes(CODE_VA, &USER_PROGRAM).map_err(|_| "load program")?;
+    space
+        .map(STACK_VA, alloc_frame()?, stack_flags)
+        .map_err(|_| "map stack")?;
+    space
+        .write_bytes(WRITE_ENTRY, &WRITE_PROGRAM)
+        .map_err(|_| "load")?;
+    space
+        .write_bytes(FPU_ENTRY, &FPU_PROGRAM)
+        .map_err(|_| "load")?;
+    space
+        .write_bytes(NONCANONICAL_ENTRY, &NONCANONICAL_PROGRAM)
+        .map_err(|_| "load")?;
+    Ok(space)
+}
 
-    let mut user_stack = KernelStack::new().map_err(|_| "user task stack")?;
-    let mut helper_stack = KernelStack::new().map_err(|_| "helper stack")?;
-    *USER_STACK_RANGE.lock() = (user_stack.bottom(), user_stack.top());
-
-    let entry = TrapFrame {
-        rip: CODE_VA,
+/// The frame a user task starts from.
+fn entry_frame(rip: u64) -> TrapFrame {
+    TrapFrame {
+        rip,
         rsp: STACK_VA + PAGE,
         rflags: RFlags::INTERRUPT_FLAG.bits(),
         ..TrapFrame::default()
-    };
+    }
+}
+
+/// Prepares user task `task` on `stack` to start with `frame`.
+fn add_user_task(task: usize, stack: &mut KernelStack, frame: &TrapFrame) {
+    let mut record = RECORD.lock();
+    record.stack_ranges[task] = (stack.bottom(), stack.top());
+    record.live[task] = true;
+    drop(record);
+    CONTEXTS.lock().users[task] = switch::prepare_user_entry(stack, frame);
+}
+
+/// Runs the prepared user tasks, starting with task 0, until all have ended.
+fn run_user_tasks(mut space: AddressSpace) {
+    space.activate();
+    RECORD.lock().current = 0;
+    irq::without_interrupts(|| switch::switch(boot_context(), user_context(0)));
+    user_mm::activate_kernel_space();
+    space.clear(|_, frame| frame::free(frame));
+}
+
+fn new_stack() -> Result<KernelStack, &'static str> {
+    KernelStack::new().map_err(|_| "out of memory for a kernel stack")
+}
+
+/// Enters ring 3 on a program that makes system calls (returning through sysretq and
+/// through iretq, with a kernel task run in between) and exits.
+fn ring3_syscall_round_trip() -> TestResult {
+    let space = user_space()?;
+    let mut stack = new_stack()?;
+    let mut helper_stack = new_stack()?;
+    add_user_task(0, &mut stack, &entry_frame(WRITE_ENTRY));
     {
         let mut contexts = CONTEXTS.lock();
-        contexts.user = switch::prepare_user_entry(&mut user_stack, &entry);
-        contexts
-            .user
+        contexts.users[0]
             .set_fs_base(USER_FS_BASE)
             .map_err(|_| "fs base")?;
         contexts.helper = switch::prepare_kernel_entry(&mut helper_stack, helper_task, 0);
     }
+    run_user_tasks(space);
+    // Neither task runs again: the user one ended, the helper is parked for good.
+    drop((stack, helper_stack));
 
-    space.activate();
-    let (boot, user, _) = context_ptrs();
-    irq::without_interrupts(|| switch::switch(boot, user));
-    user_mm::activate_kernel_space();
-
-    let written = *WRITTEN.lock();
-    let failure = FAILURE.lock().take();
-    space.clear(|_, frame| frame::free(frame));
-    // Neither task will run again: the user one ended, the helper is parked.
-    drop(user_stack);
-    drop(helper_stack);
-
-    if let Some(what) = failure {
-        return Err(what);
+    let record = RECORD.lock();
+    if let Some(what) = record.failure {
+        return Err(what.into());
     }
-    check(EXIT_CODE.load(Ordering::Relaxed) == CHECK_RESULT, "exit code")?;
-    check(&written == b"hello", "bytes written by the user program")?;
-    check(HELPER_RAN.load(Ordering::Relaxed), "helper kernel task ran")?;
-    check(SAW_SYSCALL_VECTOR.load(Ordering::Relaxed), "frame vector")?;
-    check(FRAMES_ON_TASK_STACK.load(Ordering::Relaxed), "frame on the task's stack")?;
-    check(FS_BASE_KEPT.load(Ordering::Relaxed), "fs base of the user task")?;
+    check(record.exception.is_none(), "user exception")?;
+    check(record.exit_codes[0] == CHECK_RESULT, "exit code")?;
+    check(
+        &record.written == b"hello",
+        "bytes written by the user program",
+    )?;
+    check(record.helper_ran, "helper kernel task ran")?;
+    check(record.frame_vector_ok, "frame vector")?;
+    check(record.frames_on_task_stack, "frame on the task's stack")?;
+    check(record.fs_base_kept, "fs base of the user task")?;
     // Two system calls returned, plus any interrupt that arrived in ring 3.
-    check(RETURNS_TO_USER.load(Ordering::Relaxed) >= 2, "return_to_user hook calls")
+    Ok(check(
+        record.returns_to_user >= 2,
+        "return_to_user hook calls",
+    )?)
+}
+
+/// Two user tasks put different values in XMM0 and yield to each other; each must get
+/// its own value back.
+fn ring3_fpu_state_per_task() -> TestResult {
+    const VALUES: [u64; USER_TASKS] = [0x1111_2222_3333_4444, 0x5555_6666_7777_8888];
+    let space = user_space()?;
+    let mut stacks = [new_stack()?, new_stack()?];
+    for (task, stack) in stacks.iter_mut().enumerate() {
+        let frame = TrapFrame {
+            rbx: VALUES[task],
+            ..entry_frame(FPU_ENTRY)
+        };
+        add_user_task(task, stack, &frame);
+    }
+    run_user_tasks(space);
+    drop(stacks);
+
+    let record = RECORD.lock();
+    check(record.exception.is_none(), "user exception")?;
+    check(record.exit_codes[0] == VALUES[0], "first task's XMM0")?;
+    Ok(check(
+        record.exit_codes[1] == VALUES[1],
+        "second task's XMM0",
+    )?)
+}
+
+/// A return to a non-canonical RIP, from a new task or from a system call, reaches the
+/// kernel as a #GP raised in user mode at that RIP, not as a fault in the kernel.
+fn ring3_noncanonical_rip_is_gp() -> TestResult {
+    for entry in [NONCANONICAL_RIP, NONCANONICAL_ENTRY] {
+        let space = user_space()?;
+        let mut stack = new_stack()?;
+        add_user_task(0, &mut stack, &entry_frame(entry));
+        run_user_tasks(space);
+        drop(stack);
+
+        let record = RECORD.lock();
+        let expected = Some((GENERAL_PROTECTION_VECTOR, NONCANONICAL_RIP));
+        check(record.exception == expected, "#GP at the non-canonical RIP")?;
+    }
+    Ok(())
 }
