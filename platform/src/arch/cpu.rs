@@ -3,8 +3,7 @@
 use raw_cpuid::CpuId;
 use spin::Once;
 use x86_64::registers::control::{Cr0, Cr0Flags, Cr4, Cr4Flags};
-use x86_64::registers::model_specific::{Efer, EferFlags, GsBase, KernelGsBase};
-use x86_64::VirtAddr;
+use x86_64::registers::model_specific::{Efer, EferFlags};
 
 /// The CPU features the platform looks at.
 #[derive(Clone, Copy, Debug, Default)]
@@ -68,14 +67,8 @@ fn detect() -> CpuFeatures {
     features
 }
 
-#[repr(C, align(64))]
-struct BootPerCpu([u64; 32]);
-
-/// Placeholder per-CPU block GS points at until the per-CPU area is set up.
-static mut BOOT_PER_CPU: BootPerCpu = BootPerCpu([0; 32]);
-
-/// Enables NX (when present), global pages and kernel write protection, and
-/// points GS at a placeholder per-CPU block.
+/// Enables NX (when present), global pages and kernel write protection.
+/// (GS gets its per-CPU block later, from `percpu::init_boot_cpu`.)
 pub(crate) fn init() {
     let features = features();
     if features.nx {
@@ -90,10 +83,6 @@ pub(crate) fn init() {
     // SAFETY: write protection makes the kernel honour read-only pages too;
     // the kernel never writes to them.
     unsafe { Cr0::update(|flags| flags.insert(Cr0Flags::WRITE_PROTECT)) };
-
-    let block = VirtAddr::from_ptr(core::ptr::addr_of!(BOOT_PER_CPU));
-    GsBase::write(block);
-    KernelGsBase::write(VirtAddr::zero());
 }
 
 /// Enables interrupts and waits for the next one.
