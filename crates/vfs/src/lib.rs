@@ -2,10 +2,13 @@
 //!
 //! `vfs` defines what every filesystem implements ([`Inode`], [`FileSystem`])
 //! and what the kernel builds on top of them: Linux errno values ([`Errno`]),
-//! directory listings resumable by cookie, path resolution across mounts, open
-//! file descriptions and fd tables. It knows no hardware and no processes, so
-//! it and the filesystems written against it (tmpfs, devfs, procfs) are
-//! tested on the host with `cargo test`.
+//! directory listings resumable by cookie ([`dirent`]), a mount namespace
+//! with path resolution ([`Vfs`], [`PathNode`], [`Caller`]), the operations
+//! the syscall layer calls (`open`, `mkdir`, `rename`, `stat`, ...,
+//! permission checks by [`Credentials`]), open file descriptions
+//! ([`OpenFile`]) and fd tables ([`FdTable`]). It knows no hardware and no
+//! processes, so it and the filesystems written against it (tmpfs, devfs,
+//! procfs) are tested on the host with `cargo test`.
 
 #![no_std]
 #![forbid(unsafe_code)]

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use spin::{Mutex, RwLock};
 
-use crate::cred::Access;
+use crate::cred::{Access, Credentials};
 use crate::errno::{Errno, Result};
 use crate::inode::{Clock, FileSystem};
 use crate::mount::{format_mounts, Mount, MountFlags, MountInfo, MountTable};
@@ -192,11 +192,16 @@ impl Vfs {
     /// `EACCES` unless searchable.
     pub fn chdir(&self, caller: &Caller, path: &str) -> Result<Arc<PathNode>> {
         let node = self.resolve(caller, path, true)?;
+        Self::check_chdir(caller.creds, &node)?;
+        Ok(node)
+    }
+
+    /// The checks of `chdir` and `fchdir` on a node.
+    pub fn check_chdir(creds: &Credentials, node: &PathNode) -> Result<()> {
         if !node.is_dir() {
             return Err(Errno::ENOTDIR.into());
         }
-        caller.creds.check(&node.inode().stat()?, Access::EXEC)?;
-        Ok(node)
+        creds.check(&node.inode().stat()?, Access::EXEC)
     }
 
     /// The new root `chroot` sets (root only).

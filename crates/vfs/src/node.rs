@@ -276,19 +276,41 @@ impl fmt::Debug for PathNode {
     }
 }
 
-impl Drop for PathNode {
-    fn drop(&mut self) {
-        let this: *const PathNode = self;
+impl PathNode {
+    /// How many children this node's cache holds, dead or alive.
+    #[cfg(test)]
+    pub(crate) fn cached_children(&self) -> usize {
+        self.children.lock().len()
+    }
+
+    /// Takes this dying node out of its parent: drops the parent's cache
+    /// entry for it and hands back the parent link.
+    fn detach(&mut self) -> Option<Arc<PathNode>> {
         let link = self.link.get_mut();
-        let Some(parent) = &link.parent else {
-            return;
-        };
+        let parent = link.parent.take()?;
+        // The entry under our name is ours if it is dead; a live one belongs
+        // to a node that replaced us and stays.
         let mut children = parent.children.lock();
-        let is_cached_here = children
+        if children
             .get(&link.name)
-            .is_some_and(|weak| ptr::eq(weak.as_ptr(), this));
-        if is_cached_here {
+            .is_some_and(|weak| weak.strong_count() == 0)
+        {
             children.remove(&link.name);
+        }
+        drop(children);
+        Some(parent)
+    }
+}
+
+impl Drop for PathNode {
+    /// Releases the chain of parents in a loop: a long chain dropped at
+    /// once (leaving a very deep cwd) must not recurse once per level.
+    fn drop(&mut self) {
+        let mut next = self.detach();
+        while let Some(parent) = next {
+            // A parent we held the last reference to is detached here and
+            // then dropped with no parent left, so its own drop stops at once.
+            next = Arc::into_inner(parent).and_then(|mut node| node.detach());
         }
     }
 }

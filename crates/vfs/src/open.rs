@@ -34,6 +34,10 @@ impl Vfs {
             // TODO: O_TMPFILE needs unnamed inodes from the filesystems.
             return Err(Errno::EOPNOTSUPP.into());
         }
+        if flags.contains(OpenFlags::CREAT | OpenFlags::DIRECTORY) {
+            // Linux refuses the pair (since 6.4) rather than guess.
+            return Err(Errno::EINVAL.into());
+        }
         let flags = if flags.contains(OpenFlags::PATH) {
             flags.intersection(PATH_ONLY_FLAGS)
         } else {

@@ -454,3 +454,23 @@ fn statfs_reports_the_filesystem() {
     let fx = Fixture::new();
     assert_eq!(fx.vfs.statfs(&fx.caller(), "/").unwrap().fs_type, 0x1234);
 }
+
+#[test]
+fn open_creat_with_o_directory_is_einval() {
+    let fx = Fixture::new();
+    assert_eq!(
+        errno(fx.open("/x", OpenFlags::CREAT | OpenFlags::DIRECTORY)),
+        Errno::EINVAL
+    );
+    assert_eq!(fx.lookup("/x", true), Err(Errno::ENOENT));
+}
+
+#[test]
+fn shared_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<crate::Vfs>();
+    check::<crate::PathNode>();
+    check::<crate::OpenFile>();
+    check::<crate::FdTable>();
+    check::<crate::Mount>();
+}

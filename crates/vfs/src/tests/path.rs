@@ -223,3 +223,40 @@ fn getcwd_outside_the_root_is_unreachable() {
     fx.root = fx.vfs.resolve(&fx.caller(), "/a/b", true).unwrap();
     assert_eq!(fx.vfs.getcwd(&fx.caller()).unwrap(), "(unreachable)/a");
 }
+
+#[test]
+fn resolutions_of_one_path_share_one_node() {
+    let fx = tree();
+    let first = fx.vfs.resolve(&fx.caller(), "/a/b", true).unwrap();
+    let second = fx.vfs.resolve(&fx.caller(), "/a/rel", true).unwrap();
+    assert!(alloc::sync::Arc::ptr_eq(&first, &second));
+}
+
+#[test]
+fn dropped_nodes_leave_no_cache_entries() {
+    let fx = tree();
+    let a = fx.vfs.resolve(&fx.caller(), "/a", true).unwrap();
+    let f = fx.vfs.resolve(&fx.caller(), "/a/b/../f", true).unwrap();
+    assert_eq!(a.cached_children(), 1);
+    drop(f);
+    assert_eq!(a.cached_children(), 0);
+}
+
+#[test]
+fn dropping_a_very_deep_chain_does_not_recurse() {
+    use crate::inode::CreateOptions;
+    use crate::types::FileType;
+
+    let fx = tree();
+    let mut node = fx.root.clone();
+    for _ in 0..100_000 {
+        node.inode()
+            .create("d", FileType::Directory, CreateOptions::default())
+            .unwrap();
+        node = fx.vfs.step(&node, "d").unwrap();
+    }
+    drop(node);
+    assert_eq!(fx.root.cached_children(), 0);
+    // The test filesystem itself frees its tree recursively; leak it.
+    core::mem::forget(fx);
+}
