@@ -3,9 +3,9 @@
 //! An [`FdTable`] maps small integers to shared
 //! [`OpenFile`](crate::OpenFile)s plus the one per-fd flag, close-on-exec.
 //! It is plain data: the process layer wraps it in a lock and an `Arc`
-//! (threads made with `CLONE_FILES` share one table, `fork` clones it). Operations that remove files return them, so the
-//! caller can drop them (and run whatever a last close does) after
-//! releasing the table's lock.
+//! (threads made with `CLONE_FILES` share one table, `fork` clones it).
+//! Operations that remove files return them, so the caller can drop them
+//! (and run whatever a last close does) after releasing the table's lock.
 
 use alloc::vec::Vec;
 
