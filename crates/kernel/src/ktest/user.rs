@@ -9,7 +9,7 @@
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use platform::arch::irq::{self, IrqMutex};
-use platform::arch::switch::{self, KernelStack, SwitchContext};
+use platform::arch::switch::{self, KernelStack, SwitchContext, KERNEL_STACK_SIZE};
 use platform::arch::trap::{FaultAccess, Irq, TrapFrame, TrapHandlers};
 use platform::arch::usercopy::{self, CStrError, Fault};
 use platform::mm::frame;
@@ -32,6 +32,7 @@ pub const TESTS: &[Test] = &[
         address_space_map_translate_unmap,
     ),
     ("usercopy_round_trip", usercopy_round_trip),
+    ("kernel_stack_frames_return", kernel_stack_frames_return),
     ("ring3_syscall_round_trip", ring3_syscall_round_trip),
     ("ring3_fpu_state_per_task", ring3_fpu_state_per_task),
     ("ring3_noncanonical_rip_is_gp", ring3_noncanonical_rip_is_gp),
@@ -54,7 +55,6 @@ fn check(condition: bool, what: &'static str) -> Check {
 /// Bad user pointers (null, kernel half, non-canonical, wrapping) give `Err(Fault)` from
 /// every copy routine, with no user space mapped at all.
 fn usercopy_rejects_bad_pointers() -> TestResult {
-    prepare_cpu();
     let bad = [
         0,
         0x1000,
@@ -97,7 +97,6 @@ fn usercopy_rejects_bad_pointers() -> TestResult {
 
 /// Maps, protects, translates, walks and unmaps pages of an inactive address space.
 fn address_space_map_translate_unmap() -> TestResult {
-    prepare_cpu();
     let free_before = frame::stats().free;
     {
         let mut space = AddressSpace::new().ok_or("no frame for a PML4")?;
@@ -192,27 +191,39 @@ fn address_space_map_translate_unmap() -> TestResult {
     Ok(check(frame::stats().free == free_before, "frames leaked")?)
 }
 
-fn alloc_frame() -> Result<PhysFrame, &'static str> {
-    frame::alloc_zeroed().ok_or("out of frames")
+/// A kernel stack is mapped below its top, and dropping it returns every frame. (The
+/// first stack may leave page tables of the vmap region behind, so measure after one.)
+fn kernel_stack_frames_return() -> TestResult {
+    drop(new_stack()?);
+    let free_before = frame::stats().free;
+    let stacks = [new_stack()?, new_stack()?];
+    for stack in &stacks {
+        check(
+            stack.top() - stack.bottom() == KERNEL_STACK_SIZE as u64,
+            "stack size",
+        )?;
+        check(stack.top() % 16 == 0, "stack top alignment")?;
+    }
+    check(stacks[0].top() != stacks[1].top(), "distinct stacks")?;
+    let pages = 2 * KERNEL_STACK_SIZE as u64 / PAGE;
+    check(
+        frame::stats().free <= free_before - pages,
+        "stack pages allocated",
+    )?;
+    drop(stacks);
+    Ok(check(
+        frame::stats().free == free_before,
+        "stack frames returned",
+    )?)
 }
 
-/// Sets up this CPU for user mode. `platform::init` is expected to do it; repeating it is
-/// harmless, and keeps these tests independent of the boot sequence.
-fn prepare_cpu() {
-    static DONE: AtomicBool = AtomicBool::new(false);
-    if DONE.swap(true, Ordering::Relaxed) {
-        return;
-    }
-    platform::arch::percpu::init_boot_cpu();
-    platform::arch::fpu::init();
-    platform::arch::usercopy::cpu_protection_init();
-    platform::arch::syscall::init();
+fn alloc_frame() -> Result<PhysFrame, &'static str> {
+    frame::alloc_zeroed().ok_or("out of frames")
 }
 
 /// Copies through a mapped user page in the active address space, and fails cleanly at
 /// the unmapped page that follows it.
 fn usercopy_round_trip() -> TestResult {
-    prepare_cpu();
     let mut space = AddressSpace::new().ok_or("no frame for a PML4")?;
     let data = alloc_frame()?;
     let flags = PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
@@ -508,7 +519,6 @@ fn helper_task(_arg: usize) -> ! {
 /// A user address space with every test program in one code page and one stack page,
 /// and the running test's handlers registered.
 fn user_space() -> Result<AddressSpace, &'static str> {
-    prepare_cpu();
     static REGISTERED: AtomicBool = AtomicBool::new(false);
     if !REGISTERED.swap(true, Ordering::Relaxed) {
         platform::arch::trap::register(handlers());
