@@ -265,7 +265,11 @@ impl OpenFile {
                 false
             }
         };
-        self.inode().readdir(*position, &mut sink)?;
+        let listed = self.inode().readdir(*position, &mut sink);
+        // Entries already written are reported; the error comes next call.
+        if written == 0 {
+            listed?;
+        }
         if too_small {
             return Err(Errno::EINVAL.into());
         }

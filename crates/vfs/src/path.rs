@@ -310,8 +310,9 @@ impl Vfs {
         Walker::new(self, caller, path)?.resolve_parent()
     }
 
-    /// Looks `name` up in `dir` and crosses any mounts stacked on the
-    /// result. No permission checks, no symlink following.
+    /// Looks up `name` (a plain name, never `.` or `..`) in `dir` and
+    /// crosses any mounts stacked on the result. No permission checks, no
+    /// symlink following: a building block for the kernel's own lookups.
     pub fn step(&self, dir: &Arc<PathNode>, name: &str) -> Result<Arc<PathNode>> {
         check_name(name)?;
         let inode = dir.inode().lookup(name)?;

@@ -260,3 +260,38 @@ fn dropping_a_very_deep_chain_does_not_recurse() {
     // The test filesystem itself frees its tree recursively; leak it.
     core::mem::forget(fx);
 }
+
+#[test]
+fn concurrent_lookups_renames_and_removals_do_not_deadlock() {
+    use alloc::sync::Arc;
+    use std::thread;
+
+    let fx = Arc::new(tree());
+    fx.mkdir("/shared");
+    let workers: alloc::vec::Vec<_> = (0..4)
+        .map(|id| {
+            let fx = fx.clone();
+            thread::spawn(move || {
+                let caller = fx.caller();
+                let dir = format!("/shared/w{id}");
+                fx.mkdir(&dir);
+                for round in 0..300 {
+                    let a = format!("{dir}/a{}", round % 3);
+                    let b = format!("/shared/b{id}");
+                    fx.vfs.mkdir(&caller, &a, 0o755).unwrap();
+                    let held = fx.vfs.resolve(&caller, &a, true).unwrap();
+                    fx.vfs
+                        .rename(&caller, &a, &caller, &b, RenameFlags::default())
+                        .unwrap();
+                    assert_eq!(held.path_from(&fx.root), b);
+                    let _ = fx.lookup("/a/rel/../f", true);
+                    fx.vfs.rmdir(&caller, &b).unwrap();
+                    assert!(held.is_deleted());
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+}
