@@ -2,8 +2,8 @@
 
 use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
 
+use arrayvec::ArrayVec;
 use linux_raw_sys::general::{O_ACCMODE, O_RDONLY, O_WRONLY};
 use vfs::{DirSink, Errno, Result};
 
@@ -14,10 +14,14 @@ use crate::inode::require_alive;
 use crate::node::{Node, PidFile, Task};
 use crate::source::{PidSource, ProcessLink};
 
+/// How many entries a PID directory has.
+const PID_ENTRY_COUNT: usize = 16;
+
 /// The entries of a PID directory, in listing order. A thread directory
-/// (under `task/`) has all but `task`.
-fn entries(task: Task) -> Vec<(&'static str, Node)> {
-    let mut list = Vec::with_capacity(16);
+/// (under `task/`) has all but `task`. Built on the stack: every lookup on
+/// the way to `/proc/self/stat` passes here.
+fn entries(task: Task) -> ArrayVec<(&'static str, Node), PID_ENTRY_COUNT> {
+    let mut list = ArrayVec::new();
     if !task.in_task_dir {
         list.push(("task", Node::TaskDir(task)));
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use procfs::*;
-use vfs::{DirEntry, FileSystem, InodeRef, OpenFlags};
+use vfs::{DirEntry, Errno, FileSystem, InodeRef, OpenFlags};
 
 /// One fake process: its snapshot plus the heavier parts.
 #[derive(Clone, Default)]
@@ -310,10 +310,81 @@ pub fn list_all(dir: &InodeRef, budget: usize) -> Vec<DirEntry> {
             return all;
         }
         all.extend(entries);
+        assert!(all.len() < 1_000_000, "the listing does not end");
         cookie = next;
     }
 }
 
 pub fn names(entries: &[DirEntry]) -> Vec<String> {
     entries.iter().map(|entry| entry.name.clone()).collect()
+}
+
+// Shared scenario helpers.
+
+pub const ROOT: u32 = 0;
+pub const USER: u32 = 1000;
+
+pub fn setup() -> (Arc<FakeSource>, Arc<ProcFs>) {
+    let source = FakeSource::new();
+    source.add(1);
+    source.add(42);
+    source.set_current(42, 42, ROOT);
+    let fs = mount(&source);
+    (source, fs)
+}
+
+pub fn errno<T>(result: vfs::Result<T>) -> Errno {
+    match result {
+        Ok(_) => panic!("expected an error"),
+        Err(error) => error.errno,
+    }
+}
+
+pub fn open_write(fs: &ProcFs, path: &str) -> vfs::Result<Arc<dyn vfs::FileOps>> {
+    let inode = walk(fs, path)?;
+    Ok(inode.open(OpenFlags::WRONLY)?.unwrap())
+}
+
+pub fn set_owner(source: &FakeSource, pid: u32, uid: u32) {
+    source.with(|state| {
+        let info = &mut state.processes.get_mut(&pid).unwrap().info;
+        info.uid = IdSet {
+            real: uid,
+            effective: uid,
+            saved: uid,
+            fs: uid,
+        };
+        info.gid = info.uid;
+    });
+}
+
+pub fn add_fds(source: &FakeSource) {
+    source.with(|state| {
+        state.processes.get_mut(&42).unwrap().fds = vec![
+            OpenFd {
+                fd: 0,
+                target: FdTarget::Path("/dev/null".into()),
+                pos: 0,
+                flags: 0o100000,
+                mnt_id: 24,
+                ino: 3,
+            },
+            OpenFd {
+                fd: 1,
+                target: FdTarget::Pipe(13504),
+                pos: 0,
+                flags: 0o100001,
+                mnt_id: 14,
+                ino: 13504,
+            },
+            OpenFd {
+                fd: 255,
+                target: FdTarget::Socket(99),
+                pos: 0,
+                flags: 0o2,
+                mnt_id: 9,
+                ino: 99,
+            },
+        ];
+    });
 }
