@@ -66,10 +66,10 @@ pub(crate) fn inflate_member(input: &[u8]) -> Result<Member, Failure> {
 
 /// Returns where the deflate data starts.
 fn parse_header(input: &[u8]) -> Result<usize, Failure> {
-    let truncated = |at| (ErrorKind::TruncatedGzip, at);
-    let header = input
-        .get(..FIXED_HEADER_LEN)
-        .ok_or(truncated(input.len()))?;
+    // A truncation is reported at the end of the input, where the missing
+    // bytes would have been.
+    let truncated = (ErrorKind::TruncatedGzip, input.len());
+    let header = input.get(..FIXED_HEADER_LEN).ok_or(truncated)?;
     if header[..2] != MAGIC {
         return Err((ErrorKind::BadMagic, 0));
     }
@@ -83,16 +83,13 @@ fn parse_header(input: &[u8]) -> Result<usize, Failure> {
 
     let mut at = FIXED_HEADER_LEN;
     if flags & FLAG_EXTRA != 0 {
-        let len = input.get(at..at + 2).ok_or(truncated(at))?;
+        let len = input.get(at..at + 2).ok_or(truncated)?;
         at += 2 + usize::from(u16::from_le_bytes([len[0], len[1]]));
     }
     for flag in [FLAG_NAME, FLAG_COMMENT] {
         if flags & flag != 0 {
-            let rest = input.get(at..).ok_or(truncated(at))?;
-            let nul = rest
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or(truncated(input.len()))?;
+            let rest = input.get(at..).ok_or(truncated)?;
+            let nul = rest.iter().position(|&b| b == 0).ok_or(truncated)?;
             at += nul + 1;
         }
     }
@@ -100,7 +97,7 @@ fn parse_header(input: &[u8]) -> Result<usize, Failure> {
         at += 2;
     }
     if at > input.len() {
-        return Err(truncated(input.len()));
+        return Err(truncated);
     }
     Ok(at)
 }

@@ -323,3 +323,12 @@ fn filesystem_refusal_is_reported_with_its_errno() {
     let (error, _) = unpack_err(&archive.trailer().build());
     assert_eq!(error.errno(), Errno::ENAMETOOLONG);
 }
+
+#[test]
+fn gzip_extra_field_past_the_end() {
+    // FLG has FEXTRA, FNAME, FCOMMENT and FHCRC; XLEN claims 0x0233 bytes.
+    let mut input = vec![0x1f, 0x8b, 8, 0x1e, 0, 0, 0, 0, 0, 3, 0x33, 0x02];
+    input.extend_from_slice(b"short");
+    let len = input.len();
+    check(&input, ErrorKind::TruncatedGzip, len);
+}
