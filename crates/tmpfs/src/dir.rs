@@ -77,6 +77,13 @@ impl DirData {
         self.entries.remove(&seq).map(|entry| entry.inode)
     }
 
+    /// Empties the directory, returning the inodes it held.
+    pub(crate) fn take_inodes(&mut self) -> Vec<Arc<TmpfsInode>> {
+        self.names.clear();
+        let entries = core::mem::take(&mut self.entries);
+        entries.into_values().map(|entry| entry.inode).collect()
+    }
+
     /// Points `name` at `inode` as a new entry, returning what it replaced.
     pub(crate) fn replace(
         &mut self,

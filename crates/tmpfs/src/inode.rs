@@ -197,8 +197,24 @@ impl TmpfsInode {
 
 impl Drop for TmpfsInode {
     fn drop(&mut self) {
-        if let Body::File(data) = &self.body {
-            self.shared.release_pages(data.lock().page_count());
+        match &mut self.body {
+            Body::File(data) => self.shared.release_pages(data.get_mut().page_count()),
+            // Left to itself, dropping a directory drops its subdirectories
+            // from inside its own drop, one stack frame per level: a deep
+            // tree would overflow the kernel stack. Instead the subtree is
+            // taken apart here, and each directory this drop solely owns is
+            // emptied before it is dropped.
+            Body::Dir(dir) => {
+                let mut pending = dir.data.get_mut().take_inodes();
+                while let Some(inode) = pending.pop() {
+                    if let Ok(mut inode) = Arc::try_unwrap(inode) {
+                        if let Body::Dir(dir) = &mut inode.body {
+                            pending.append(&mut dir.data.get_mut().take_inodes());
+                        }
+                    }
+                }
+            }
+            Body::Symlink(_) | Body::Special => {}
         }
         self.shared.release_inode();
     }

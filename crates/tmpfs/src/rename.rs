@@ -81,7 +81,11 @@ impl TmpfsInode {
             }
         };
 
-        let source = locked.source().get(old_name).cloned().ok_or(Errno::ENOENT)?;
+        let source = locked
+            .source()
+            .get(old_name)
+            .cloned()
+            .ok_or(Errno::ENOENT)?;
         if locked.dest().is_removed {
             return Err(Errno::ENOENT.into());
         }

@@ -141,3 +141,14 @@ fn dropping_the_filesystem_frees_every_inode() {
         "no reference cycle keeps the tree alive"
     );
 }
+
+#[test]
+fn dropping_a_very_deep_tree_does_not_recurse() {
+    let (fs, _) = new_fs();
+    let mut dir = fs.root();
+    for _ in 0..100_000 {
+        dir = mkdir(&dir, "d");
+    }
+    drop(dir);
+    drop(fs);
+}
