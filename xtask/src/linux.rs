@@ -18,15 +18,16 @@ pub const INIT_MARKER: &str = "Run /init as init process";
 pub const BASE_APPEND: &str = "console=ttyS0 panic=-1";
 
 /// A command line for Linux: [`BASE_APPEND`], then `args` with our named log levels
-/// turned into Linux's numbers (Linux rejects `loglevel=warn`).
+/// turned into Linux's numbers (Linux rejects `loglevel=warn`). Linux prints messages
+/// whose level is below the number: `loglevel=5` shows warnings and worse.
 pub fn append(args: &str) -> String {
     let mut words = vec![BASE_APPEND.to_string()];
     for word in args.split_whitespace() {
         let level = match word.strip_prefix("loglevel=") {
-            Some("error") => "3",
-            Some("warn") => "4",
-            Some("info") => "6",
-            Some("debug") | Some("trace") => "7",
+            Some("error") => "4",
+            Some("warn") => "5",
+            Some("info") => "7",
+            Some("debug") | Some("trace") => "8",
             _ => {
                 words.push(word.to_string());
                 continue;

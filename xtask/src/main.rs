@@ -67,6 +67,7 @@ fn iso(opts: &Options) -> Result<std::path::PathBuf> {
 
 fn run(opts: &Options) -> Result<()> {
     prereq::ensure(&[Tool::Qemu])?;
+    let boot = choose_boot(opts)?;
     let artifacts = build::all(opts.release)?;
     let initrd = match &opts.initrd {
         Some(file) => std::path::PathBuf::from(file),
@@ -83,7 +84,6 @@ fn run(opts: &Options) -> Result<()> {
     machine.memory = opts.memory.clone();
     machine.gdb = opts.gdb;
 
-    let boot = choose_boot(opts)?;
     if boot == BootMode::Limine {
         let cmdline = opts.append.as_deref();
         machine.cdrom = Some(iso::build(&artifacts.kernel, &initrd, cmdline)?);

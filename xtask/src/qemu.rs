@@ -17,8 +17,9 @@ pub const EXIT_SUCCESS: i32 = 33;
 /// QEMU's exit status after the guest wrote the "failure" value (0x11) to the exit port.
 pub const EXIT_FAILURE: i32 = 35;
 
-/// How long a probe boot under KVM may take to print its marker.
-const KVM_PROBE_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long a probe boot under KVM may take to print its marker; a healthy KVM boots
+/// either kernel to it in well under a second, and one much slower is no gain over TCG.
+const KVM_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Accel {

@@ -51,6 +51,10 @@ pub fn print(log: &str, elf: &Path) {
     for (address, pair) in addresses.iter().zip(lines.chunks(2)) {
         let function = pair.first().copied().unwrap_or("??");
         let location = pair.get(1).copied().unwrap_or("??");
+        // Stack and data addresses in the same range are not code; skip them.
+        if function == "??" {
+            continue;
+        }
         println!("  {address}  {function}  at {location}");
     }
 }
