@@ -6,7 +6,7 @@
 //! listing resumed after ids came and went neither repeats nor skips one
 //! that stayed.
 
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
 
 use vfs::{DirEntry, DirSink, Errno, FileType, Result};
 
@@ -28,12 +28,19 @@ pub fn cookie_id(cookie: u64) -> Option<u32> {
 
 /// Sends one entry; `false` when the sink is full.
 pub fn emit(sink: &mut DirSink<'_>, name: &str, node: &Node, next_cookie: u64) -> bool {
-    emit_raw(sink, name, node.ino(), node.file_type(), next_cookie)
+    emit_raw(
+        sink,
+        name.to_string(),
+        node.ino(),
+        node.file_type(),
+        next_cookie,
+    )
 }
 
+/// Sends one entry whose name is already made.
 pub fn emit_raw(
     sink: &mut DirSink<'_>,
-    name: &str,
+    name: String,
     ino: u64,
     file_type: FileType,
     next_cookie: u64,
@@ -41,7 +48,7 @@ pub fn emit_raw(
     sink(DirEntry {
         ino,
         file_type,
-        name: name.to_string(),
+        name,
         next_cookie,
     })
 }

@@ -5,8 +5,7 @@
 //! asks the source for the first live PID at or after it (O(log n) in the
 //! kernel's table). Threads are not listed but resolve by lookup.
 
-use alloc::string::String;
-use core::fmt::Write;
+use alloc::format;
 
 use vfs::{DirSink, Errno, FileType, Result};
 
@@ -36,20 +35,17 @@ pub fn readdir(source: &dyn PidSource, cookie: u64, sink: &mut DirSink<'_>) -> R
         return Ok(());
     };
 
-    // One name buffer for the whole listing; ids are at most 10 digits.
-    let mut name = String::with_capacity(10);
     while let Some(pid) = source.next_pid(from) {
         // A source that answers below `from` would loop forever.
         if pid < from {
-            log::error!("procfs: next_pid({}) returned {}", from, pid);
+            log::error!("next_pid({}) returned {}", from, pid);
             return Err(Errno::EIO.into());
         }
-        name.clear();
-        let _ = write!(name, "{}", pid);
         let node = Node::PidDir(Task::process(pid));
+        let name = format!("{}", pid);
         if !emit_raw(
             sink,
-            &name,
+            name,
             node.ino(),
             FileType::Directory,
             id_cookie(pid) + 1,

@@ -107,7 +107,9 @@ pub trait PidSource: Send + Sync {
 /// The thread making the request, with the credentials permission checks use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Caller {
+    /// The caller's process (thread-group id): what `/proc/self` names.
     pub pid: u32,
+    /// The calling thread: what `/proc/thread-self` names.
     pub tid: u32,
     /// Filesystem user id (the effective one unless changed by `setfsuid`).
     pub uid: u32,
