@@ -1,4 +1,5 @@
-//! Directory listing helpers shared by every procfs directory.
+//! Directory listing shared by every procfs directory: cookies, fixed
+//! tables, and name parsing.
 //!
 //! A cookie is the position to resume at. Positions below [`DYNAMIC_BASE`]
 //! count fixed entries (`.`, `..`, then a table); from there on a cookie

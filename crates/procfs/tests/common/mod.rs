@@ -319,7 +319,7 @@ pub fn names(entries: &[DirEntry]) -> Vec<String> {
     entries.iter().map(|entry| entry.name.clone()).collect()
 }
 
-// Shared scenario helpers.
+// Scenario set-up shared by the test files.
 
 pub const ROOT: u32 = 0;
 pub const USER: u32 = 1000;
