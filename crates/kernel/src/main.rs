@@ -14,8 +14,25 @@ extern crate alloc;
 
 mod banner;
 mod cmdline;
+mod fs;
+mod futex;
+mod init;
+mod io;
 mod ktest;
+mod load;
+mod mm;
 mod panic;
+mod pipe;
+mod procfs_source;
+mod random;
+mod signal;
+mod syscall;
+mod sysinfo;
+mod task;
+mod time;
+mod trap;
+mod tty;
+mod user;
 
 use platform::BootInfo;
 
@@ -50,12 +67,5 @@ fn start_init(boot: &BootInfo, options: &Options) -> ! {
         );
         platform::power::poweroff()
     };
-    // TODO: unpack the initramfs and run init; until user programs can run,
-    // the kernel stops here.
-    log::warn!(
-        "no init runner yet ({} byte initramfs, init {}); powering off",
-        initramfs.len(),
-        options.rdinit.or(options.init).unwrap_or("/init")
-    );
-    platform::power::poweroff()
+    init::start(boot, options, initramfs)
 }

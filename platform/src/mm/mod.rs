@@ -7,6 +7,7 @@
 
 pub mod frame;
 pub mod heap;
+pub mod page;
 pub mod paging;
 pub mod user;
 

@@ -1,0 +1,207 @@
+//! Futexes: user-space locks sleep and wake through the kernel here.
+//!
+//! A futex is named by the physical address of its word, so the same word
+//! seen through different mappings (threads, MAP_SHARED across fork) is the
+//! same futex. Waiters queue per address, each with its wake bitset.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use linux_raw_sys::general as raw;
+use platform::arch::irq::IrqMutex;
+use vfs::{Errno, Result};
+
+use crate::signal::ERESTARTSYS;
+use crate::task::sched::{self, Interrupted};
+use crate::task::Task;
+use crate::user;
+
+/// The bitset plain FUTEX_WAIT and FUTEX_WAKE use.
+pub const MATCH_ANY: u32 = u32::MAX;
+
+struct Waiter {
+    bitset: u32,
+    task: Arc<Task>,
+    woken: Arc<AtomicBool>,
+}
+
+static FUTEXES: IrqMutex<BTreeMap<u64, Vec<Waiter>>> = IrqMutex::new(BTreeMap::new());
+
+/// The key of the futex word at `uaddr`: its physical address. The word is
+/// read first so the page is present.
+fn key(uaddr: u64) -> Result<u64> {
+    if uaddr % 4 != 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let _: u32 = user::read(uaddr)?;
+    let task = sched::current();
+    let mm = task.mm().ok_or(Errno::EFAULT)?;
+    let page = uaddr & !0xfff;
+    let (frame, _) = mm.lock().space.translate(page).ok_or(Errno::EFAULT)?;
+    Ok(frame.start_address().as_u64() + (uaddr & 0xfff))
+}
+
+/// FUTEX_WAIT(_BITSET): sleeps while `*uaddr == expected`.
+pub fn wait(uaddr: u64, expected: u32, bitset: u32, deadline_ns: Option<u64>) -> Result<usize> {
+    if bitset == 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let key = key(uaddr)?;
+    let woken = Arc::new(AtomicBool::new(false));
+    {
+        let mut futexes = FUTEXES.lock();
+        let current: u32 = user::read(uaddr)?;
+        if current != expected {
+            return Err(Errno::EAGAIN.into());
+        }
+        let task = sched::current();
+        futexes.entry(key).or_default().push(Waiter {
+            bitset,
+            task,
+            woken: woken.clone(),
+        });
+    }
+    let outcome = sched::wait_until(None, deadline_ns, true, || {
+        woken.load(Ordering::Acquire).then_some(())
+    });
+    if outcome.is_err() {
+        remove_waiter(key, &woken);
+    }
+    match outcome {
+        Ok(()) => Ok(0),
+        Err(Interrupted::TimedOut) => Err(Errno::ETIMEDOUT.into()),
+        Err(Interrupted::Signal) => Err(ERESTARTSYS.into()),
+    }
+}
+
+fn remove_waiter(key: u64, woken: &Arc<AtomicBool>) {
+    let mut futexes = FUTEXES.lock();
+    if let Some(waiters) = futexes.get_mut(&key) {
+        waiters.retain(|w| !Arc::ptr_eq(&w.woken, woken));
+        if waiters.is_empty() {
+            futexes.remove(&key);
+        }
+    }
+}
+
+/// Wakes up to `count` waiters on the futex with physical key `key`.
+fn wake_key(key: u64, count: usize, bitset: u32) -> usize {
+    let mut woken = 0;
+    {
+        let mut futexes = FUTEXES.lock();
+        let Some(waiters) = futexes.get_mut(&key) else {
+            return 0;
+        };
+        waiters.retain(|waiter| {
+            if woken < count && waiter.bitset & bitset != 0 {
+                waiter.woken.store(true, Ordering::Release);
+                sched::wake(&waiter.task);
+                woken += 1;
+                false
+            } else {
+                true
+            }
+        });
+        if waiters.is_empty() {
+            futexes.remove(&key);
+        }
+    }
+    woken
+}
+
+/// FUTEX_WAKE(_BITSET) on the word at `uaddr`.
+pub fn wake(uaddr: u64, count: usize) -> usize {
+    key(uaddr)
+        .map(|key| wake_key(key, count, MATCH_ANY))
+        .unwrap_or(0)
+}
+
+pub fn wake_bitset(uaddr: u64, count: usize, bitset: u32) -> Result<usize> {
+    if bitset == 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    Ok(wake_key(key(uaddr)?, count, bitset))
+}
+
+/// FUTEX_REQUEUE / FUTEX_CMP_REQUEUE: wakes `count` waiters of `uaddr` and
+/// moves up to `requeue` more to `uaddr2`.
+pub fn requeue(
+    uaddr: u64,
+    count: usize,
+    requeue: usize,
+    uaddr2: u64,
+    expected: Option<u32>,
+) -> Result<usize> {
+    let from = key(uaddr)?;
+    let to = key(uaddr2)?;
+    if let Some(expected) = expected {
+        let current: u32 = user::read(uaddr)?;
+        if current != expected {
+            return Err(Errno::EAGAIN.into());
+        }
+    }
+    let woken = wake_key(from, count, MATCH_ANY);
+    let mut futexes = FUTEXES.lock();
+    let mut moved = Vec::new();
+    if let Some(waiters) = futexes.get_mut(&from) {
+        let n = requeue.min(waiters.len());
+        moved.extend(waiters.drain(..n));
+        if waiters.is_empty() {
+            futexes.remove(&from);
+        }
+    }
+    let requeued = moved.len();
+    if !moved.is_empty() && from != to {
+        futexes.entry(to).or_default().extend(moved);
+    } else if !moved.is_empty() {
+        futexes.entry(from).or_default().extend(moved);
+    }
+    Ok(woken + requeued)
+}
+
+/// FUTEX_WAKE_OP: `*uaddr2 = op(*uaddr2)`, wake on `uaddr`, and wake on
+/// `uaddr2` too when the old value passes the comparison.
+pub fn wake_op(
+    uaddr: u64,
+    count: usize,
+    count2: usize,
+    uaddr2: u64,
+    encoded: u32,
+) -> Result<usize> {
+    let op = (encoded >> 28) & 0x7;
+    let shift_arg = encoded & (raw::FUTEX_OP_OPARG_SHIFT << 28) != 0;
+    let cmp = (encoded >> 24) & 0xf;
+    let mut oparg = (encoded >> 12) & 0xfff;
+    let cmparg = encoded & 0xfff;
+    if shift_arg {
+        oparg = 1u32.checked_shl(oparg).unwrap_or(0);
+    }
+
+    let old: u32 = user::read(uaddr2)?;
+    let new = match op {
+        raw::FUTEX_OP_SET => oparg,
+        raw::FUTEX_OP_ADD => old.wrapping_add(oparg),
+        raw::FUTEX_OP_OR => old | oparg,
+        raw::FUTEX_OP_ANDN => old & !oparg,
+        raw::FUTEX_OP_XOR => old ^ oparg,
+        _ => return Err(Errno::ENOSYS.into()),
+    };
+    user::write(uaddr2, &new)?;
+
+    let mut woken = wake_key(key(uaddr)?, count, MATCH_ANY);
+    let passes = match cmp {
+        raw::FUTEX_OP_CMP_EQ => old == cmparg,
+        raw::FUTEX_OP_CMP_NE => old != cmparg,
+        raw::FUTEX_OP_CMP_LT => (old as i32) < cmparg as i32,
+        raw::FUTEX_OP_CMP_LE => (old as i32) <= cmparg as i32,
+        raw::FUTEX_OP_CMP_GT => (old as i32) > cmparg as i32,
+        raw::FUTEX_OP_CMP_GE => (old as i32) >= cmparg as i32,
+        _ => return Err(Errno::ENOSYS.into()),
+    };
+    if passes {
+        woken += wake_key(key(uaddr2)?, count2, MATCH_ANY);
+    }
+    Ok(woken)
+}

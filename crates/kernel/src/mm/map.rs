@@ -1,0 +1,150 @@
+//! Changing mappings: insert, unmap, protect, and fork's page sharing.
+
+use alloc::vec::Vec;
+
+use platform::mm::page::Page;
+use vfs::{Errno, Result};
+use x86_64::structures::paging::PageTableFlags as Flags;
+
+use super::{page_down, release, MmInner, Prot, Vma, MMAP_BASE, MMAP_MIN_ADDR, PAGE_SIZE};
+
+/// Page table flags for a page of a mapping with `prot`; `writable` is false
+/// for pages that must fault on write (copy-on-write, read-only).
+pub fn pte_flags(prot: Prot, writable: bool) -> Flags {
+    let mut flags = Flags::PRESENT | Flags::USER_ACCESSIBLE;
+    if writable && prot.contains(Prot::WRITE) {
+        flags |= Flags::WRITABLE;
+    }
+    if !prot.contains(Prot::EXEC) {
+        flags |= Flags::NO_EXECUTE;
+    }
+    flags
+}
+
+/// Splits mappings so that `addr` is a boundary.
+fn split_at(mm: &mut MmInner, addr: u64) {
+    let Some((&start, vma)) = mm.vmas.range(..addr).next_back() else {
+        return;
+    };
+    if vma.end <= addr {
+        return;
+    }
+    let (low, high) = (vma.slice(start, addr), vma.slice(addr, vma.end));
+    mm.vmas.insert(start, low);
+    mm.vmas.insert(addr, high);
+}
+
+/// Removes the mappings in `[start, end)` and frees their pages.
+pub fn unmap_range(mm: &mut MmInner, start: u64, end: u64) {
+    split_at(mm, start);
+    split_at(mm, end);
+    let doomed: Vec<u64> = mm.vmas.range(start..end).map(|(&s, _)| s).collect();
+    for vma_start in doomed {
+        if let Some(vma) = mm.vmas.remove(&vma_start) {
+            unmap_pages(mm, vma.start, vma.end);
+        }
+    }
+}
+
+/// Drops every present page in `[start, end)` from the page tables.
+pub fn unmap_pages(mm: &mut MmInner, start: u64, end: u64) {
+    let mut addr = start;
+    while addr < end {
+        if let Some(frame) = mm.space.unmap(addr) {
+            release(frame);
+        }
+        addr += PAGE_SIZE;
+    }
+}
+
+/// Adds `vma`, replacing whatever was mapped in its range (MAP_FIXED).
+pub fn insert(mm: &mut MmInner, vma: Vma) {
+    unmap_range(mm, vma.start, vma.end);
+    mm.vmas.insert(vma.start, vma);
+}
+
+/// Changes the protection of `[start, end)`; every page must be mapped
+/// (ENOMEM otherwise, as mprotect reports).
+pub fn protect(mm: &mut MmInner, start: u64, end: u64, prot: Prot) -> Result<()> {
+    let mut cursor = start;
+    for (_, vma) in mm.vmas.range(..end) {
+        if vma.end <= cursor {
+            continue;
+        }
+        if vma.start > cursor {
+            return Err(Errno::ENOMEM.into());
+        }
+        cursor = vma.end;
+    }
+    if cursor < end {
+        return Err(Errno::ENOMEM.into());
+    }
+
+    split_at(mm, start);
+    split_at(mm, end);
+    let starts: Vec<u64> = mm.vmas.range(start..end).map(|(&s, _)| s).collect();
+    for vma_start in starts {
+        let Some(vma) = mm.vmas.get_mut(&vma_start) else {
+            continue;
+        };
+        vma.prot = prot;
+        let (vma_start, vma_end, shared) = (vma.start, vma.end, vma.shared);
+        let mut addr = vma_start;
+        while addr < vma_end {
+            if let Some((frame, _)) = mm.space.translate(addr) {
+                // A page still shared with another process stays read-only so
+                // the next write copies it.
+                let writable = shared || !platform::mm::page::is_shared(frame);
+                let _ = mm.space.protect(addr, pte_flags(prot, writable));
+            }
+            addr += PAGE_SIZE;
+        }
+    }
+    Ok(())
+}
+
+/// A free range of `len` bytes for mmap: `hint` when it is free, else the
+/// highest gap below [`MMAP_BASE`].
+pub fn find_free(mm: &MmInner, hint: u64, len: u64) -> Option<u64> {
+    let hint = page_down(hint);
+    if hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|end| end <= MMAP_BASE) {
+        if !mm.overlaps(hint, hint + len) {
+            return Some(hint);
+        }
+    }
+    let mut top = MMAP_BASE;
+    for (_, vma) in mm.vmas.range(..MMAP_BASE).rev() {
+        if vma.end <= top && top - vma.end >= len {
+            return Some(top - len);
+        }
+        top = top.min(vma.start);
+    }
+    (top >= MMAP_MIN_ADDR + len).then(|| top - len)
+}
+
+/// Fork: maps every present page of `vma` into `child` too. Private pages
+/// become read-only in both (copy-on-write); shared ones stay writable.
+pub fn share_range(parent: &mut MmInner, child: &mut MmInner, vma: &Vma) -> Result<()> {
+    let mut result = Ok(());
+    let child_flags = pte_flags(vma.prot, vma.shared);
+    parent.space.walk(vma.start, vma.end, |addr, frame, flags| {
+        if result.is_err() {
+            return flags;
+        }
+        let Some(page) = Page::share_mapped(frame) else {
+            result = Err(Errno::ENOMEM.into());
+            return flags;
+        };
+        if child.space.map(addr, page.frame(), child_flags).is_err() {
+            result = Err(Errno::ENOMEM.into());
+            return flags;
+        }
+        let _ = page.into_frame();
+        if vma.shared {
+            flags
+        } else {
+            flags & !Flags::WRITABLE
+        }
+    });
+    result
+}

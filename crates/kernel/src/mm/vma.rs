@@ -1,0 +1,115 @@
+//! Virtual memory areas: what each range of a user address space is.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+
+use bitflags::bitflags;
+use vfs::InodeRef;
+
+use super::shared::SharedPages;
+
+bitflags! {
+    /// `PROT_*` bits of a mapping.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Prot: u8 {
+        const READ = 1;
+        const WRITE = 2;
+        const EXEC = 4;
+    }
+}
+
+/// What a mapping's pages come from.
+#[derive(Clone)]
+pub enum Backing {
+    /// Private zero-filled memory (heap, stack, `MAP_ANONYMOUS|MAP_PRIVATE`).
+    Anonymous,
+    /// Memory shared across fork (`MAP_ANONYMOUS|MAP_SHARED`); the mapping's
+    /// first page is page `first_index` of the object.
+    Shared {
+        pages: Arc<SharedPages>,
+        first_index: u64,
+    },
+    /// A private copy of a file's contents; bytes past `file_end` (a file
+    /// offset) read as zero, so an ELF segment's bss tail stays clean.
+    File {
+        inode: InodeRef,
+        offset: u64,
+        file_end: u64,
+        path: String,
+    },
+}
+
+/// The role /proc/<pid>/maps names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VmaRole {
+    Plain,
+    Heap,
+    Stack,
+}
+
+/// One mapping: `[start, end)`, page aligned.
+#[derive(Clone)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub prot: Prot,
+    pub shared: bool,
+    pub backing: Backing,
+    pub role: VmaRole,
+}
+
+impl Vma {
+    pub fn anonymous(start: u64, end: u64, prot: Prot, role: VmaRole) -> Vma {
+        Vma {
+            start,
+            end,
+            prot,
+            shared: false,
+            backing: Backing::Anonymous,
+            role,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    pub fn contains(&self, addr: u64) -> bool {
+        addr >= self.start && addr < self.end
+    }
+
+    /// The part of this mapping from `start` to `end`, with the file
+    /// offset moved along so the pages keep their contents.
+    pub fn slice(&self, start: u64, end: u64) -> Vma {
+        let mut part = self.clone();
+        match &mut part.backing {
+            Backing::File { offset, .. } => *offset += start - self.start,
+            Backing::Shared { first_index, .. } => {
+                *first_index += (start - self.start) / super::PAGE_SIZE
+            }
+            Backing::Anonymous => {}
+        }
+        part.start = start;
+        part.end = end;
+        part
+    }
+
+    /// The file offset of the page at `addr`, for file-backed mappings.
+    pub fn file_offset(&self, addr: u64) -> Option<u64> {
+        match &self.backing {
+            Backing::File { offset, .. } => Some(offset + (addr - self.start)),
+            _ => None,
+        }
+    }
+
+    /// Index of the page at `addr` in a shared anonymous object.
+    pub fn shared_index(&self, addr: u64) -> Option<(Arc<SharedPages>, u64)> {
+        match &self.backing {
+            Backing::Shared { pages, first_index } => Some((
+                pages.clone(),
+                first_index + (addr - self.start) / super::PAGE_SIZE,
+            )),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Sending and delivering signals.
+//!
+//! Senders queue a signal on a thread or on its thread group and wake a
+//! thread that can take it. Delivery happens on the way back to user mode:
+//! the lowest unblocked pending signal is acted on (ignored, default action,
+//! or a handler frame is built on the user stack, see [`frame`]).
+
+pub mod frame;
+
+use alloc::sync::Arc;
+
+use linux_raw_sys::general as raw;
+use platform::arch::trap::{TrapFrame, SYSCALL_VECTOR};
+use process::signal::{
+    DefaultAction, Disposition, SigInfo, Signal, SIGCONT, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN,
+    SIGTTOU,
+};
+use process::ExitStatus;
+use vfs::Errno;
+
+use crate::task::lifecycle;
+use crate::task::{sched, Process, Task, TaskState};
+
+/// Returned by a syscall a signal interrupted: restarted when no handler
+/// runs or the handler has SA_RESTART, EINTR otherwise. Never seen by users.
+pub const ERESTARTSYS: Errno = Errno::from_raw(512);
+/// Restarted only when no handler runs (pause, sigsuspend).
+pub const ERESTARTNOHAND: Errno = Errno::from_raw(514);
+
+/// The length of the `syscall` instruction, to back up over it on restart.
+const SYSCALL_INSN_LEN: u64 = 2;
+
+fn is_stop_signal(signal: Signal) -> bool {
+    matches!(signal, SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU)
+}
+
+/// Whether `process` would discard `signal` at once (ignored, not blocked).
+fn is_ignored(process: &Process, signal: Signal, blocked_everywhere: bool) -> bool {
+    if blocked_everywhere || signal.is_unblockable() {
+        return false;
+    }
+    let action = process.sigactions.lock().get(signal);
+    matches!(action.disposition(signal), Disposition::Ignore)
+}
+
+/// Stop and continue side effects that happen at send time.
+fn prepare(process: &Arc<Process>, signal: Signal) {
+    if signal == SIGCONT || signal == SIGKILL {
+        for stop in [SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU] {
+            process.shared_pending.lock().discard(stop);
+            for task in process.threads.lock().iter() {
+                task.signals.lock().pending.discard(stop);
+            }
+        }
+        resume(process);
+    } else if is_stop_signal(signal) {
+        process.shared_pending.lock().discard(SIGCONT);
+    }
+}
+
+/// Continues a stopped process (SIGCONT or SIGKILL).
+fn resume(process: &Arc<Process>) {
+    let was_stopped = {
+        let mut life = process.life.lock();
+        let was = life.stopped;
+        if was {
+            life.stopped = false;
+            life.change = Some(ExitStatus::Continued);
+        }
+        was
+    };
+    if !was_stopped {
+        return;
+    }
+    for task in process.threads.lock().iter() {
+        if task.state() == TaskState::Stopped {
+            sched::enqueue(task.clone());
+        }
+    }
+    lifecycle::notify_parent(process, ExitStatus::Continued);
+}
+
+/// Sends `signal` to a whole process (kill).
+pub fn send_to_process(process: &Arc<Process>, signal: Signal, info: SigInfo) {
+    if process.is_zombie() {
+        return;
+    }
+    prepare(process, signal);
+    let blocked_everywhere = process
+        .threads
+        .lock()
+        .iter()
+        .all(|t| t.signals.lock().blocked.contains(signal));
+    if is_ignored(process, signal, blocked_everywhere) {
+        return;
+    }
+    if signal == SIGCONT && matches!(default_of(process, signal), Disposition::Ignore) {
+        return;
+    }
+    process.shared_pending.lock().push(signal, info);
+    wake_a_taker(process, signal);
+}
+
+fn default_of(process: &Process, signal: Signal) -> Disposition {
+    process.sigactions.lock().get(signal).disposition(signal)
+}
+
+/// Sends `signal` to one thread (tgkill, faults).
+pub fn send_to_thread(task: &Arc<Task>, signal: Signal, info: SigInfo) {
+    let process = task.process.clone();
+    if process.is_zombie() {
+        return;
+    }
+    prepare(&process, signal);
+    let blocked = task.signals.lock().blocked.contains(signal);
+    if is_ignored(&process, signal, blocked) {
+        return;
+    }
+    task.signals.lock().pending.push(signal, info);
+    sched::wake(task);
+}
+
+fn wake_a_taker(process: &Arc<Process>, signal: Signal) {
+    let threads = process.threads.lock().clone();
+    let taker = threads
+        .iter()
+        .find(|t| !t.signals.lock().blocked.contains(signal));
+    if let Some(task) = taker.or(threads.first()) {
+        sched::wake(task);
+    }
+}
+
+/// Makes another thread of the group exit (exit_group, exec).
+pub fn kill_thread(task: &Arc<Task>) {
+    let info = SigInfo {
+        signo: SIGKILL.number(),
+        ..SigInfo::default()
+    };
+    task.signals.lock().pending.push(SIGKILL, info);
+    sched::wake(task);
+}
+
+/// A signal raised by the CPU in user mode (SIGSEGV, SIGILL, ...): if it is
+/// blocked or ignored, the default action happens anyway, as Linux does.
+pub fn force(signal: Signal, info: SigInfo) {
+    let task = sched::current();
+    {
+        let mut actions = task.process.sigactions.lock();
+        let mut signals = task.signals.lock();
+        let action = actions.get(signal);
+        if signals.blocked.contains(signal) || action.handler == process::signal::SIG_IGN {
+            signals.blocked.remove(signal);
+            actions.set(signal, Default::default());
+        }
+    }
+    task.signals.lock().pending.push(signal, info);
+}
+
+/// Takes the next deliverable signal of the current thread.
+fn next_signal(task: &Task) -> Option<(Signal, SigInfo)> {
+    let mut signals = task.signals.lock();
+    let blocked = signals.blocked;
+    if let Some(found) = signals.pending.pop(blocked) {
+        return Some(found);
+    }
+    drop(signals);
+    task.process.shared_pending.lock().pop(blocked)
+}
+
+/// Runs on every return to user mode: acts on pending signals and sets up
+/// syscall restarts.
+pub fn deliver(frame: &mut TrapFrame) {
+    let task = sched::current();
+    let mut handled = false;
+    while let Some((signal, info)) = next_signal(&task) {
+        if let Some(status) = task.process.life.lock().group_exit {
+            lifecycle::exit_thread(status);
+        }
+        let action = task.process.sigactions.lock().get(signal);
+        match action.disposition(signal) {
+            Disposition::Ignore | Disposition::Default(DefaultAction::Continue) => {}
+            Disposition::Default(DefaultAction::Ignore) => {}
+            Disposition::Default(DefaultAction::Terminate) => {
+                lifecycle::exit_group(ExitStatus::Signaled {
+                    signal,
+                    core: false,
+                })
+            }
+            Disposition::Default(DefaultAction::Core) => {
+                lifecycle::exit_group(ExitStatus::Signaled { signal, core: true })
+            }
+            Disposition::Default(DefaultAction::Stop) => stop(&task, signal),
+            Disposition::Handler(action) => {
+                restart_syscall(frame, &task, Some(action.has_flag(raw::SA_RESTART)));
+                handled = true;
+                if frame::setup(frame, &task, signal, &info, &action).is_err() {
+                    // No room for the frame: the process dies as Linux does.
+                    force(
+                        process::signal::SIGSEGV,
+                        SigInfo {
+                            signo: process::signal::SIGSEGV.number(),
+                            ..SigInfo::default()
+                        },
+                    );
+                    continue;
+                }
+                break;
+            }
+        }
+    }
+    if !handled {
+        restart_syscall(frame, &task, None);
+    }
+}
+
+/// Turns a pending restart code into a restart or EINTR. `with_handler` is
+/// `Some(sa_restart)` when a handler is about to run.
+fn restart_syscall(frame: &mut TrapFrame, task: &Task, with_handler: Option<bool>) {
+    if frame.vector != SYSCALL_VECTOR {
+        return;
+    }
+    let code = frame.rax as i64;
+    let restart = if code == ERESTARTSYS.as_syscall_return() as i64 {
+        with_handler.unwrap_or(true)
+    } else if code == ERESTARTNOHAND.as_syscall_return() as i64 {
+        with_handler.is_none()
+    } else {
+        return;
+    };
+    if restart {
+        frame.rax = task.syscall_nr.load(core::sync::atomic::Ordering::Relaxed);
+        frame.rip -= SYSCALL_INSN_LEN;
+    } else {
+        frame.rax = Errno::EINTR.as_syscall_return() as u64;
+    }
+    // Only once per syscall: a second pass must not rewind again.
+    frame.vector = 0;
+}
+
+/// Default action of a stop signal: the whole process stops until SIGCONT.
+fn stop(task: &Arc<Task>, signal: Signal) {
+    let process = task.process.clone();
+    {
+        let mut life = process.life.lock();
+        life.stopped = true;
+        life.change = Some(ExitStatus::Stopped(signal));
+    }
+    lifecycle::notify_parent(&process, ExitStatus::Stopped(signal));
+    while process.life.lock().stopped {
+        task.set_state(TaskState::Stopped);
+        if !process.life.lock().stopped {
+            task.set_state(TaskState::Running);
+            break;
+        }
+        sched::schedule();
+    }
+}

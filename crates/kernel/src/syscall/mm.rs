@@ -1,0 +1,283 @@
+//! Memory syscalls: mmap, munmap, mprotect, brk, mremap, madvise, msync.
+
+use alloc::sync::Arc;
+
+use linux_raw_sys::general as raw;
+use vfs::{Errno, FileType, Result};
+
+use super::fs::file;
+use super::SysResult;
+use crate::mm::shared::SharedPages;
+use crate::mm::{self, page_up, Backing, Prot, Vma, VmaRole, PAGE_SIZE};
+use crate::task::sched;
+
+fn prot_arg(prot: u64) -> Result<Prot> {
+    let prot = prot as u32;
+    if prot & !(raw::PROT_READ | raw::PROT_WRITE | raw::PROT_EXEC) != 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let mut out = Prot::empty();
+    out.set(Prot::READ, prot & raw::PROT_READ != 0);
+    out.set(Prot::WRITE, prot & raw::PROT_WRITE != 0);
+    out.set(Prot::EXEC, prot & raw::PROT_EXEC != 0);
+    Ok(out)
+}
+
+fn current_mm() -> Result<Arc<mm::Mm>> {
+    sched::current().mm().ok_or(Errno::EFAULT.into())
+}
+
+/// Checks `[addr, addr + len)` is a page-aligned user range.
+fn user_range(addr: u64, len: u64) -> Result<(u64, u64)> {
+    if addr % PAGE_SIZE != 0 || len == 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let end = addr.checked_add(page_up(len)).ok_or(Errno::EINVAL)?;
+    if end > platform::mm::user::USER_SPACE_END {
+        return Err(Errno::EINVAL.into());
+    }
+    Ok((addr, end))
+}
+
+pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) -> SysResult {
+    let prot = prot_arg(prot)?;
+    let flags = flags as u32;
+    if len == 0 || offset % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let len = page_up(len);
+    if len == 0 || len > platform::mm::user::USER_SPACE_END {
+        return Err(Errno::ENOMEM.into());
+    }
+    let shared = match flags & raw::MAP_TYPE {
+        raw::MAP_SHARED | raw::MAP_SHARED_VALIDATE => true,
+        raw::MAP_PRIVATE => false,
+        _ => return Err(Errno::EINVAL.into()),
+    };
+    // MAP_STACK, MAP_GROWSDOWN, MAP_NORESERVE, MAP_POPULATE and friends are
+    // hints this kernel may ignore; pages are always filled on demand.
+
+    let backing = if flags & raw::MAP_ANONYMOUS != 0 {
+        if shared {
+            Backing::Shared {
+                pages: Arc::new(SharedPages::new()),
+                first_index: 0,
+            }
+        } else {
+            Backing::Anonymous
+        }
+    } else {
+        let file = file(fd)?;
+        if !file.flags().can_read() || file.inode().file_type() != FileType::Regular {
+            return Err(if file.inode().file_type() == FileType::Regular {
+                Errno::EACCES.into()
+            } else {
+                Errno::ENODEV.into()
+            });
+        }
+        if shared && prot.contains(Prot::WRITE) {
+            // TODO: writable MAP_SHARED file mappings need page sharing with
+            // the page cache; read-only shared mappings behave as private.
+            return Err(Errno::EOPNOTSUPP.into());
+        }
+        let size = file.stat()?.size;
+        Backing::File {
+            inode: file.inode().clone(),
+            offset,
+            file_end: size,
+            path: crate::fs::path_of(file.node()),
+        }
+    };
+
+    let memory = current_mm()?;
+    let mut inner = memory.lock();
+    let start = if flags & (raw::MAP_FIXED | raw::MAP_FIXED_NOREPLACE) != 0 {
+        let (start, end) = user_range(addr, len)?;
+        if flags & raw::MAP_FIXED_NOREPLACE != 0 && inner.overlaps(start, end) {
+            return Err(Errno::EEXIST.into());
+        }
+        start
+    } else {
+        mm::find_free(&inner, addr, len).ok_or(Errno::ENOMEM)?
+    };
+    let vma = Vma {
+        start,
+        end: start + len,
+        prot,
+        shared: shared && !matches!(backing, Backing::File { .. }),
+        backing,
+        role: VmaRole::Plain,
+    };
+    mm::insert_vma(&mut inner, vma);
+    Ok(start as usize)
+}
+
+pub fn sys_munmap(addr: u64, len: u64) -> SysResult {
+    let (start, end) = user_range(addr, len)?;
+    let memory = current_mm()?;
+    mm::unmap_range(&mut memory.lock(), start, end);
+    Ok(0)
+}
+
+pub fn sys_mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
+    let prot = prot_arg(prot)?;
+    if len == 0 {
+        return if addr % PAGE_SIZE == 0 {
+            Ok(0)
+        } else {
+            Err(Errno::EINVAL.into())
+        };
+    }
+    let (start, end) = user_range(addr, len)?;
+    let memory = current_mm()?;
+    mm::protect(&mut memory.lock(), start, end, prot)?;
+    Ok(0)
+}
+
+/// brk: a failed request returns the current break, never an error.
+pub fn sys_brk(addr: u64) -> SysResult {
+    let memory = current_mm()?;
+    let mut inner = memory.lock();
+    let current = inner.brk;
+    if addr < inner.brk_start {
+        return Ok(current as usize);
+    }
+    let old_end = page_up(current);
+    let new_end = page_up(addr);
+    if new_end > old_end {
+        if new_end > mm::MMAP_BASE || inner.overlaps(old_end, new_end) {
+            return Ok(current as usize);
+        }
+        let heap = Vma::anonymous(old_end, new_end, Prot::READ | Prot::WRITE, VmaRole::Heap);
+        mm::insert_vma(&mut inner, heap);
+        merge_heap(&mut inner);
+    } else if new_end < old_end {
+        mm::unmap_range(&mut inner, new_end, old_end);
+    }
+    inner.brk = addr;
+    Ok(addr as usize)
+}
+
+/// Keeps the heap one mapping as it grows (so /proc shows one `[heap]`).
+fn merge_heap(inner: &mut mm::MmInner) {
+    let starts: alloc::vec::Vec<u64> = inner
+        .vmas
+        .iter()
+        .filter(|(_, vma)| vma.role == VmaRole::Heap)
+        .map(|(&start, _)| start)
+        .collect();
+    for pair in starts.windows(2) {
+        let (low, high) = (pair[0], pair[1]);
+        let low_end = inner.vmas.get(&low).map(|v| v.end);
+        if low_end == Some(high) {
+            if let Some(upper) = inner.vmas.remove(&high) {
+                if let Some(lower) = inner.vmas.get_mut(&low) {
+                    lower.end = upper.end;
+                }
+            }
+        }
+    }
+    // Merging may have left the first pair merged into a vma whose start we
+    // still iterate; one pass per growth is enough since growth adds one.
+}
+
+pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, _new_addr: u64) -> SysResult {
+    let flags = flags as u32;
+    if old % PAGE_SIZE != 0 || new_len == 0 || flags & raw::MREMAP_FIXED != 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let (old_len, new_len) = (page_up(old_len), page_up(new_len));
+    let memory = current_mm()?;
+    let mut inner = memory.lock();
+    let vma = inner.find(old).cloned().ok_or(Errno::EFAULT)?;
+    if old + old_len > vma.end {
+        return Err(Errno::EFAULT.into());
+    }
+    if new_len <= old_len {
+        mm::unmap_range(&mut inner, old + new_len, old + old_len);
+        return Ok(old as usize);
+    }
+    let grow_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
+    if vma.end == old + old_len
+        && !inner.overlaps(old + old_len, grow_end)
+        && grow_end <= mm::MMAP_BASE
+    {
+        let mut grown = vma.clone();
+        grown.end = grow_end;
+        inner.vmas.insert(grown.start, grown);
+        return Ok(old as usize);
+    }
+    if flags & raw::MREMAP_MAYMOVE == 0 {
+        return Err(Errno::ENOMEM.into());
+    }
+    // Moving: map a new range and move the page table entries over.
+    let new_start = mm::find_free(&inner, 0, new_len).ok_or(Errno::ENOMEM)?;
+    let mut moved = vma.slice(old, old + old_len);
+    moved.start = new_start;
+    moved.end = new_start + new_len;
+    let mut page = 0;
+    while page < old_len {
+        if let Some(frame) = inner.space.unmap(old + page) {
+            let flags = mm::pte_flags(
+                moved.prot,
+                !platform::mm::page::is_shared(frame) || moved.shared,
+            );
+            if inner.space.map(new_start + page, frame, flags).is_err() {
+                return Err(Errno::ENOMEM.into());
+            }
+        }
+        page += PAGE_SIZE;
+    }
+    mm::unmap_range(&mut inner, old, old + old_len);
+    inner.vmas.insert(new_start, moved);
+    Ok(new_start as usize)
+}
+
+pub fn sys_madvise(addr: u64, len: u64, advice: u64) -> SysResult {
+    if addr % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let (start, end) = user_range(addr, len)?;
+    match advice as u32 {
+        raw::MADV_DONTNEED => {
+            // Private pages read back as zero (or the file) next time.
+            let memory = current_mm()?;
+            let mut inner = memory.lock();
+            let mut at = start;
+            while at < end {
+                let private = inner.find(at).is_some_and(|vma| !vma.shared);
+                if private {
+                    if let Some(frame) = inner.space.unmap(at) {
+                        drop(platform::mm::page::Page::from_mapped(frame));
+                    }
+                }
+                at += PAGE_SIZE;
+            }
+            Ok(0)
+        }
+        // Advice about access patterns changes nothing we keep.
+        raw::MADV_NORMAL
+        | raw::MADV_RANDOM
+        | raw::MADV_SEQUENTIAL
+        | raw::MADV_WILLNEED
+        | raw::MADV_FREE
+        | raw::MADV_HUGEPAGE
+        | raw::MADV_NOHUGEPAGE
+        | raw::MADV_DONTDUMP
+        | raw::MADV_DODUMP => Ok(0),
+        _ => Err(Errno::EINVAL.into()),
+    }
+}
+
+pub fn sys_msync(addr: u64, len: u64, flags: u64) -> SysResult {
+    let flags = flags as u32;
+    if addr % PAGE_SIZE != 0 || flags & !(raw::MS_ASYNC | raw::MS_SYNC | raw::MS_INVALIDATE) != 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let _ = len;
+    // Private and anonymous memory has nothing to write back.
+    Ok(0)
+}

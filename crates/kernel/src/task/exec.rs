@@ -1,0 +1,261 @@
+//! execve: replace the calling process's program.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use loader::elf::{self, ElfImage, ELF_HEADER_LEN};
+use loader::script::SHEBANG_MAX;
+use loader::stack::AuxInfo;
+use platform::arch::trap::TrapFrame;
+use vfs::cred::Access;
+use vfs::PathNode;
+use vfs::{Errno, Error, FileType, InodeRef, Result};
+
+use super::sched;
+use crate::fs;
+use crate::mm::{self, Backing, Mm, Prot, Vma, VmaRole, PAGE_SIZE};
+
+/// Linux gives up on `#!` chains deeper than this (`BINPRM_MAX_RECURSION`
+/// counts the ELF too).
+const MAX_INTERPRETER_DEPTH: usize = 4;
+
+/// Initial RFLAGS of a new program: interrupts on, reserved bit 1 set.
+const USER_RFLAGS: u64 = 0x202;
+
+/// `AT_CLKTCK`: the tick rate programs compute times with (USER_HZ).
+pub const USER_HZ: u64 = 100;
+
+/// A program ready to replace the current one (the point of no return is
+/// after this is built).
+struct Program {
+    node: Arc<PathNode>,
+    inode: InodeRef,
+    image: ElfImage,
+    argv: Vec<Vec<u8>>,
+}
+
+/// Replaces the current program; on success `frame` starts the new one.
+pub fn execve(
+    frame: &mut TrapFrame,
+    path: &str,
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> Result<()> {
+    let task = sched::current();
+    let (mm, new_frame) = load(&task.process, path, argv, envp)?;
+
+    // Point of no return: the old program is gone from here on.
+    drop(task.replace_mm(mm));
+    *frame = new_frame;
+    let _ = task.set_fs_base(0);
+    platform::arch::fpu::reset_registers();
+    Ok(())
+}
+
+/// Builds the address space and first register frame of `path` for
+/// `process`, and applies exec's process-wide effects. The caller installs
+/// the address space; nothing of the calling task changes here.
+pub fn load(
+    process: &Arc<super::Process>,
+    path: &str,
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> Result<(Arc<Mm>, TrapFrame)> {
+    let program = load_program(path, argv, 0)?;
+    let execfn = path.as_bytes().to_vec();
+
+    let mm = Mm::new()?;
+    map_image(&mm, &program)?;
+
+    let mut random = [0u8; 16];
+    crate::random::fill(&mut random);
+    let creds = process.creds.lock().clone();
+    let info = AuxInfo {
+        phdr: program.image.phdr_addr,
+        phent: program.image.phdr_entry_size as u64,
+        phnum: program.image.phdr_count as u64,
+        page_size: PAGE_SIZE,
+        base: 0,
+        entry: program.image.entry,
+        hwcap: hwcap(),
+        clock_ticks: USER_HZ,
+        uid: creds.uid,
+        euid: creds.uid,
+        gid: creds.gid,
+        egid: creds.gid,
+        secure: false,
+        sysinfo_ehdr: None,
+        random,
+    };
+    let stack = loader::stack::build(mm::STACK_TOP, &program.argv, &envp, &execfn, &info)?;
+    mm.write(stack.sp, &stack.bytes)?;
+    {
+        let mut inner = mm.lock();
+        inner.args = stack.args;
+        inner.env = stack.env;
+        inner.start_stack = stack.sp;
+    }
+
+    finish_exec(process, &program);
+    let frame = TrapFrame {
+        rip: program.image.entry,
+        rsp: stack.sp,
+        rflags: USER_RFLAGS,
+        cs: platform::arch::gdt::USER_CODE_SELECTOR.0 as u64,
+        ss: platform::arch::gdt::USER_DATA_SELECTOR.0 as u64,
+        ..TrapFrame::default()
+    };
+    Ok((mm, frame))
+}
+
+/// `AT_HWCAP`: CPUID leaf 1's EDX feature bits, as Linux reports on x86_64.
+fn hwcap() -> u64 {
+    raw_cpuid::cpuid!(1).edx as u64
+}
+
+/// The process-wide effects of a successful exec.
+fn finish_exec(process: &Arc<super::Process>, program: &Program) {
+    let closed = process.files.lock().close_on_exec_sweep();
+    drop(closed);
+    process.sigactions.lock().reset_for_exec();
+    let name = program.node.name();
+    let comm: String = name.chars().take(15).collect();
+    *process.comm.lock() = comm;
+    let root = process.fs.lock().root.clone();
+    *process.exe.lock() = program.node.path_from(&root);
+    super::lifecycle::finish_vfork(process);
+}
+
+/// Resolves `path` and follows `#!` lines to an ELF image.
+fn load_program(path: &str, mut argv: Vec<Vec<u8>>, depth: usize) -> Result<Program> {
+    if depth > MAX_INTERPRETER_DEPTH {
+        return Err(Errno::ELOOP.into());
+    }
+    let node = fs::resolve_for_current(path, true)?;
+    let inode = node.inode().clone();
+    let stat = inode.stat()?;
+    match inode.file_type() {
+        FileType::Regular => {}
+        FileType::Directory => return Err(Errno::EACCES.into()),
+        _ => return Err(Errno::EACCES.into()),
+    }
+    fs::check_access_current(&stat, Access::EXEC)?;
+    if node
+        .mount()
+        .flags()
+        .contains(vfs::mount::MountFlags::NOEXEC)
+    {
+        return Err(Errno::EACCES.into());
+    }
+
+    let mut first = vec![0u8; SHEBANG_MAX];
+    let len = read_fully(&inode, 0, &mut first)?;
+    first.truncate(len);
+
+    if let Some(script) = loader::parse_shebang(&first) {
+        let script = script?;
+        let interpreter = String::from_utf8(script.interpreter.clone())
+            .map_err(|_| Error::with_reason(Errno::ENOEXEC, "bad interpreter name"))?;
+        let mut new_argv = vec![script.interpreter];
+        new_argv.extend(script.argument);
+        new_argv.push(path.as_bytes().to_vec());
+        new_argv.extend(argv.drain(..).skip(1));
+        return load_program(&interpreter, new_argv, depth + 1);
+    }
+    if !elf::has_elf_magic(&first) || first.len() < ELF_HEADER_LEN {
+        return Err(Errno::ENOEXEC.into());
+    }
+    let header_len = elf::header_len(&first[..ELF_HEADER_LEN])?;
+    let mut headers = vec![0u8; header_len];
+    let got = read_fully(&inode, 0, &mut headers)?;
+    headers.truncate(got);
+    let image = elf::parse(&headers, stat.size, |offset, len| {
+        let mut buf = vec![0u8; len];
+        let got = read_fully(&inode, offset, &mut buf)?;
+        buf.truncate(got);
+        Ok(buf)
+    })?;
+    if image.interpreter.is_some() {
+        // TODO: dynamically linked programs need the interpreter loaded
+        // beside them; only static and static-PIE executables run today.
+        log::warn!("exec {path}: dynamically linked programs are not supported");
+        return Err(Error::with_reason(Errno::ENOEXEC, "dynamic executable"));
+    }
+    Ok(Program {
+        node,
+        inode,
+        image,
+        argv,
+    })
+}
+
+fn read_fully(inode: &InodeRef, offset: u64, buf: &mut [u8]) -> Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match inode.read_at(offset + done as u64, &mut buf[done..])? {
+            0 => break,
+            n => done += n,
+        }
+    }
+    Ok(done)
+}
+
+/// Maps the segments (file-backed, filled on demand), the stack, and sets
+/// up the heap start.
+fn map_image(mm: &Arc<Mm>, program: &Program) -> Result<()> {
+    let mut inner = mm.lock();
+    let path = program.node.name();
+    for segment in &program.image.segments {
+        let mut prot = Prot::empty();
+        prot.set(Prot::READ, segment.readable);
+        prot.set(Prot::WRITE, segment.writable);
+        prot.set(Prot::EXEC, segment.executable);
+        let start = mm::page_down(segment.vaddr);
+        let file_end = segment.file_offset + segment.file_size;
+        let file_pages_end = mm::page_up(segment.vaddr + segment.file_size);
+        let end = mm::page_up(segment.vaddr + segment.mem_size);
+        if file_pages_end > start {
+            let offset = segment.file_offset - (segment.vaddr - start);
+            let backing = Backing::File {
+                inode: program.inode.clone(),
+                offset,
+                file_end,
+                path: path.clone(),
+            };
+            let vma = Vma {
+                start,
+                end: file_pages_end,
+                prot,
+                shared: false,
+                backing,
+                role: VmaRole::Plain,
+            };
+            mm::insert_vma(&mut inner, vma);
+        }
+        if end > file_pages_end {
+            mm::insert_vma(
+                &mut inner,
+                Vma::anonymous(file_pages_end, end, prot, VmaRole::Plain),
+            );
+        }
+        if segment.executable {
+            if inner.start_code == 0 || start < inner.start_code {
+                inner.start_code = start;
+            }
+            inner.end_code = inner.end_code.max(segment.vaddr + segment.file_size);
+        }
+    }
+    let heap = mm::page_up(program.image.end);
+    inner.brk_start = heap;
+    inner.brk = heap;
+    let stack = Vma::anonymous(
+        mm::STACK_TOP - mm::STACK_SIZE,
+        mm::STACK_TOP,
+        Prot::READ | Prot::WRITE,
+        VmaRole::Stack,
+    );
+    mm::insert_vma(&mut inner, stack);
+    Ok(())
+}

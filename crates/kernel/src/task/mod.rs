@@ -1,0 +1,187 @@
+//! Tasks (threads) and processes (thread groups), and how they run.
+//!
+//! A [`Task`] is what the scheduler runs: a kernel stack, a saved register
+//! context and an address space. A [`Process`] is what users see: a PID, a
+//! parent, files, credentials, signal handlers, and one or more tasks.
+
+pub mod exec;
+pub mod group;
+pub mod lifecycle;
+pub mod sched;
+pub mod wait_queue;
+
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+
+use platform::arch::irq::IrqMutex;
+use platform::arch::switch::{KernelStack, SwitchContext};
+use process::signal::PendingSignals;
+use process::{Pid, SigSet};
+use spin::mutex::SpinMutex;
+
+use crate::mm::Mm;
+pub use group::Process;
+pub use wait_queue::WaitQueue;
+
+/// What a task is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TaskState {
+    /// On a CPU or in a run queue.
+    Running = 0,
+    /// Waiting for an event.
+    Sleeping = 1,
+    /// Stopped by a signal, until SIGCONT.
+    Stopped = 2,
+    /// Exited; freed once switched away from and no longer referenced.
+    Dead = 3,
+}
+
+/// The signal stack set with `sigaltstack`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AltStack {
+    pub base: u64,
+    pub size: u64,
+    pub flags: u32,
+}
+
+/// Per-thread signal state.
+#[derive(Default)]
+pub struct TaskSignals {
+    pub blocked: SigSet,
+    pub pending: PendingSignals,
+    pub altstack: AltStack,
+    /// The mask to restore after `rt_sigsuspend`/`ppoll` return through a handler.
+    pub saved_mask: Option<SigSet>,
+}
+
+/// A thread of execution.
+pub struct Task {
+    pub tid: Pid,
+    pub process: Arc<Process>,
+    context: SpinMutex<SwitchContext>,
+    /// `None` for the boot CPU's idle task, which runs on the boot stack.
+    _stack: Option<KernelStack>,
+    mm: SpinMutex<Option<Arc<Mm>>>,
+    state: AtomicU8,
+    pub signals: IrqMutex<TaskSignals>,
+    /// `set_tid_address` / CLONE_CHILD_CLEARTID: zeroed and futex-woken at exit.
+    pub clear_child_tid: AtomicU64,
+    /// CLONE_CHILD_SETTID: where to store the tid on the first return to user.
+    pub set_child_tid: AtomicU64,
+    /// The syscall number being served, for restarts after a signal.
+    pub syscall_nr: AtomicU64,
+    slice: AtomicU32,
+    /// Clock ticks spent in user and kernel mode.
+    pub utime: AtomicU64,
+    pub stime: AtomicU64,
+}
+
+impl Task {
+    /// The task for the boot context, which becomes this CPU's idle loop.
+    pub fn idle(process: Arc<Process>) -> Arc<Task> {
+        Arc::new(Task::build(0, process, SwitchContext::new(), None, None))
+    }
+
+    pub(crate) fn build(
+        tid: Pid,
+        process: Arc<Process>,
+        context: SwitchContext,
+        stack: Option<KernelStack>,
+        mm: Option<Arc<Mm>>,
+    ) -> Task {
+        Task {
+            tid,
+            process,
+            context: SpinMutex::new(context),
+            _stack: stack,
+            mm: SpinMutex::new(mm),
+            state: AtomicU8::new(TaskState::Running as u8),
+            signals: IrqMutex::new(TaskSignals::default()),
+            clear_child_tid: AtomicU64::new(0),
+            set_child_tid: AtomicU64::new(0),
+            syscall_nr: AtomicU64::new(0),
+            slice: AtomicU32::new(0),
+            utime: AtomicU64::new(0),
+            stime: AtomicU64::new(0),
+        }
+    }
+
+    pub fn state(&self) -> TaskState {
+        match self.state.load(Ordering::Acquire) {
+            0 => TaskState::Running,
+            1 => TaskState::Sleeping,
+            2 => TaskState::Stopped,
+            _ => TaskState::Dead,
+        }
+    }
+
+    pub fn set_state(&self, state: TaskState) {
+        self.state.store(state as u8, Ordering::Release);
+    }
+
+    /// The address space, `None` for kernel-only tasks.
+    pub fn mm(&self) -> Option<Arc<Mm>> {
+        self.mm.lock().clone()
+    }
+
+    /// Installs a new address space (exec) and makes it current when this
+    /// task is running; returns the old one.
+    pub fn replace_mm(&self, mm: Arc<Mm>) -> Option<Arc<Mm>> {
+        mm.activate();
+        self.mm.lock().replace(mm)
+    }
+
+    /// Drops the address space at exit.
+    pub fn take_mm(&self) -> Option<Arc<Mm>> {
+        platform::mm::user::activate_kernel_space();
+        self.mm.lock().take()
+    }
+
+    fn activate_mm(&self) {
+        if let Some(mm) = self.mm.lock().as_ref() {
+            mm.activate();
+        }
+    }
+
+    fn context_ptr(&self) -> *mut SwitchContext {
+        self.context.as_mut_ptr()
+    }
+
+    /// Sets the FS base (thread pointer) of this task; it must be running.
+    pub fn set_fs_base(&self, base: u64) -> bool {
+        platform::arch::percpu::set_fs_base(base).is_ok()
+    }
+
+    pub fn nice(&self) -> i32 {
+        self.process.nice.load(Ordering::Relaxed)
+    }
+
+    fn reset_slice(&self, ticks: u32) {
+        self.slice.store(ticks, Ordering::Relaxed);
+    }
+
+    /// Uses one tick of the slice; true when it ran out.
+    fn consume_slice(&self) -> bool {
+        let left = self.slice.load(Ordering::Relaxed).saturating_sub(1);
+        self.slice.store(left, Ordering::Relaxed);
+        left == 0
+    }
+
+    fn account_tick(&self, from_user: bool) {
+        let counter = if from_user { &self.utime } else { &self.stime };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether a signal is pending that this task does not block.
+    pub fn has_deliverable_signal(&self) -> bool {
+        let signals = self.signals.lock();
+        let shared = self.process.shared_pending.lock().set();
+        !signals
+            .pending
+            .set()
+            .union(shared)
+            .difference(signals.blocked)
+            .is_empty()
+    }
+}
