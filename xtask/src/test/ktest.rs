@@ -1,6 +1,6 @@
 //! The `ktest` stage: the kernel runs its in-kernel tests and leaves QEMU through
 //! `isa-debug-exit` (33 = all passed, 35 = some failed). Each test logs one line,
-//! `ktest <name> ... ok` or `ktest <name> ... FAILED`.
+//! `ktest <name> ... ok` or `ktest <name> ... FAILED` (optionally `FAILED: <why>`).
 
 use std::time::Duration;
 
@@ -22,14 +22,13 @@ pub fn run(guest: &Guest) -> Report {
     let exit = console.wait_exit(TIMEOUT);
 
     let results = parse(&console.text());
-    for (name, passed) in &results {
-        println!(
-            "ktest  {:<40} {}",
-            name,
-            if *passed { "ok" } else { "FAILED" }
-        );
+    for (name, verdict) in &results {
+        println!("ktest  {name:<40} {verdict}");
     }
-    report.passed = results.iter().filter(|(_, passed)| *passed).count();
+    report.passed = results
+        .iter()
+        .filter(|(_, verdict)| verdict == "ok")
+        .count();
     report.failed = results.len() - report.passed;
 
     // The exit status must agree with the lines; a mismatch is one more failure.
@@ -53,19 +52,19 @@ pub fn run(guest: &Guest) -> Report {
     report
 }
 
-/// `(name, passed)` for each `ktest <name> ... ok|FAILED` line, in order.
-pub fn parse(output: &str) -> Vec<(String, bool)> {
+/// `(name, verdict)` for each `ktest <name> ... ok|FAILED[: why]` line, in order; the
+/// verdict is `ok` or starts with `FAILED`.
+pub fn parse(output: &str) -> Vec<(String, String)> {
     output
         .lines()
         .filter_map(|line| {
             let at = line.find("ktest ")?;
-            let (name, verdict) = line[at + "ktest ".len()..].rsplit_once(" ... ")?;
-            let passed = match verdict.trim() {
-                "ok" => true,
-                "FAILED" => false,
-                _ => return None,
-            };
-            Some((name.trim().to_string(), passed))
+            let (name, verdict) = line[at + "ktest ".len()..].split_once(" ... ")?;
+            let verdict = verdict.trim();
+            if verdict != "ok" && !verdict.starts_with("FAILED") {
+                return None;
+            }
+            Some((name.trim().to_string(), verdict.to_string()))
         })
         .collect()
 }
@@ -77,14 +76,13 @@ mod tests {
     #[test]
     fn parses_lines_with_a_log_prefix() {
         let out = "[    0.012] INFO  kernel::ktest: ktest paging::round_trip ... ok\n\
-                   ktest heap::grow ... FAILED\r\nktest running 3 tests\nnoise";
+                   ktest heap::grow ... FAILED: 3 != 4\r\nktest running 3 tests\nnoise";
         let results = parse(&out.replace('\r', ""));
-        assert_eq!(
-            results,
-            [
-                ("paging::round_trip".to_string(), true),
-                ("heap::grow".to_string(), false)
-            ]
-        );
+        let expected = [
+            ("paging::round_trip", "ok"),
+            ("heap::grow", "FAILED: 3 != 4"),
+        ];
+        let expected = expected.map(|(name, verdict)| (name.to_string(), verdict.to_string()));
+        assert_eq!(results, expected);
     }
 }
