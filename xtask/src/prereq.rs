@@ -71,10 +71,10 @@ pub fn ensure(tools: &[Tool]) -> Result<()> {
     }
 
     let list = packages.join(" ");
-    let command = format!("apt-get update && apt-get install -y {list}");
     let is_debian = Path::new("/etc/debian_version").exists();
     if !(is_debian && util::is_root()) {
-        bail!("missing host tools; install them with:\n    sudo {command}");
+        let command = format!("sudo apt-get update && sudo apt-get install -y {list}");
+        bail!("missing host tools ({list}); on Debian or Ubuntu install them with:\n    {command}");
     }
 
     eprintln!("xtask: installing {list}");
