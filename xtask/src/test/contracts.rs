@@ -111,6 +111,17 @@ pub fn run(guest: &Guest) -> Report {
         }
     }
 
+    if guest.kind == KernelKind::Kestrel {
+        let serial = std::fs::read_to_string(&log).unwrap_or_default();
+        let missing = unimplemented_syscalls(&serial);
+        let list = if missing.is_empty() {
+            "none".to_string()
+        } else {
+            missing.join(", ")
+        };
+        println!("syscalls that returned ENOSYS during the suite: {list}");
+    }
+
     report.note = match (problem, runs.is_empty()) {
         (Some(problem), true) => format!("no test ran in the guest: {problem}"),
         (Some(problem), false) => problem,
@@ -179,6 +190,22 @@ fn judge(host: &HostRun, got: Option<&framing::Framed>) -> (Verdict, String) {
     }
 }
 
+/// Names from the kernel's `syscall <name> (<nr>) is not implemented` warnings,
+/// sorted and without repeats.
+fn unimplemented_syscalls(serial: &str) -> Vec<String> {
+    let mut names: Vec<String> = serial
+        .lines()
+        .filter(|line| line.contains("is not implemented"))
+        .filter_map(|line| {
+            let rest = &line[line.find("syscall ")? + "syscall ".len()..];
+            rest.split_whitespace().next().map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// `area/name -> reason` from `userland/contracts/xfail.txt`.
 fn read_xfail() -> BTreeMap<String, String> {
     let path = util::root().join("userland/contracts/xfail.txt");
@@ -200,6 +227,15 @@ fn parse_xfail(text: &str) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unimplemented_syscalls_are_listed_once() {
+        let serial =
+            "[ 0.1] WARN  kernel::syscall: syscall rseq (334) is not implemented: ENOSYS\n\
+                      [ 0.2] WARN  kernel::syscall: syscall membarrier (324) is not implemented\n\
+                      [ 0.3] WARN  kernel::syscall: syscall rseq (334) is not implemented\n";
+        assert_eq!(unimplemented_syscalls(serial), ["membarrier", "rseq"]);
+    }
 
     #[test]
     fn xfail_lines_have_an_id_and_a_reason() {
