@@ -7,6 +7,7 @@
 
 mod args;
 mod build;
+mod console;
 mod cpio;
 mod iso;
 mod linux;

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::{log_path, Guest, Report};
 use crate::args::KernelKind;
+use crate::console::{Console, Stop};
 use crate::linux;
-use crate::qemu::{Console, Stop};
 
 /// The banner is a line with this word and the workspace version, e.g.
 /// `Kestrel 0.1.0 (rev 1a2b3c4)`.

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use super::{log_path, Guest, Report};
 use crate::args::KernelKind;
-use crate::qemu::{Console, Stop};
+use crate::console::{Console, Stop};
 use crate::util;
 pub use framing::is_kernel_log;
 use framing::{Ending, GuestRun};

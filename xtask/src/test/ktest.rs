@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use super::{log_path, Guest, Report};
-use crate::qemu::{Accel, Console, EXIT_FAILURE, EXIT_SUCCESS};
+use crate::console::Console;
+use crate::qemu::{Accel, EXIT_FAILURE, EXIT_SUCCESS};
 
 const APPEND: &str = "loglevel=info kestrel.ktest";
 const TIMEOUT: Duration = Duration::from_secs(120);

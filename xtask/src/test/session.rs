@@ -22,7 +22,7 @@ use std::time::Duration;
 use super::contracts::is_kernel_log;
 use super::{log_path, Guest, Report};
 use crate::args::KernelKind;
-use crate::qemu::{Console, Stop};
+use crate::console::{Console, Stop};
 use crate::util;
 
 const APPEND: &str = "loglevel=warn";
