@@ -270,7 +270,9 @@ impl PidSource for KernelPidSource {
     fn fds(&self, tgid: u32) -> Option<Vec<OpenFd>> {
         let process = group::lookup(tgid)?;
         let root = process.fs.lock().root.clone();
-        let files = process.files.lock();
+        // Snapshot the table first: stat of a /proc file comes back here.
+        let files: Vec<(i32, Arc<vfs::OpenFile>)> =
+            process.files.lock().iter().map(|(fd, file)| (fd, file.clone())).collect();
         let fds = files
             .iter()
             .map(|(fd, file)| {
@@ -281,7 +283,7 @@ impl PidSource for KernelPidSource {
                     None => FdTarget::Path(name),
                 };
                 OpenFd {
-                    fd: fd as u32,
+                    fd: *fd as u32,
                     target,
                     pos: file.position(),
                     flags: file.flags().bits(),

@@ -239,10 +239,12 @@ impl Inode for ProcInode {
 }
 
 /// Whether `task` is still there, as an error for operations that need it.
+/// A lookup inside the directory of a process that is gone (through a
+/// directory fd opened while it lived) fails with ESRCH, as on Linux.
 pub(crate) fn require_alive(source: &dyn PidSource, task: &Task) -> Result<()> {
     if task.is_alive(source) {
         Ok(())
     } else {
-        Err(Errno::ENOENT.into())
+        Err(Errno::ESRCH.into())
     }
 }

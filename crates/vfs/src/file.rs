@@ -6,7 +6,7 @@
 
 use alloc::sync::Arc;
 use core::fmt;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use linux_raw_sys::general as raw;
 use spin::Mutex;
@@ -50,6 +50,10 @@ pub struct OpenFile {
     flags: AtomicU32,
     /// The file position; for a directory, the readdir cookie.
     position: Mutex<u64>,
+    /// The position after the last completed operation, readable without
+    /// the lock: /proc/<pid>/fdinfo asks for it while a getdents64 on the
+    /// very same description (listing /proc/self/fd) holds the lock.
+    published: AtomicU64,
 }
 
 impl fmt::Debug for OpenFile {
@@ -69,6 +73,7 @@ impl OpenFile {
             ops,
             flags: AtomicU32::new(flags.difference(OPEN_ONLY_FLAGS).bits()),
             position: Mutex::new(0),
+            published: AtomicU64::new(0),
         }
     }
 
@@ -116,7 +121,12 @@ impl OpenFile {
 
     /// The current position (the readdir cookie for a directory).
     pub fn position(&self) -> u64 {
-        *self.position.lock()
+        self.published.load(Ordering::Relaxed)
+    }
+
+    fn publish(&self, position: u64) -> u64 {
+        self.published.store(position, Ordering::Relaxed);
+        position
     }
 
     fn check_io(&self, allowed: bool) -> Result<()> {
@@ -160,6 +170,7 @@ impl OpenFile {
         let mut position = self.position.lock();
         let read = self.read_at(*position, buf)?;
         *position += read as u64;
+        self.publish(*position);
         Ok(read)
     }
 
@@ -176,6 +187,7 @@ impl OpenFile {
         }
         let written = self.write_at(*position, buf)?;
         *position += written as u64;
+        self.publish(*position);
         Ok(written)
     }
 
@@ -227,7 +239,7 @@ impl OpenFile {
                     return Err(Errno::ENXIO.into());
                 }
                 *position = if whence == SEEK_DATA { start } else { size };
-                return Ok(*position);
+                return Ok(self.publish(*position));
             }
             _ => return Err(Errno::EINVAL.into()),
         };
@@ -236,7 +248,7 @@ impl OpenFile {
             .and_then(|base| base.checked_add(offset))
             .ok_or(Error::new(Errno::EOVERFLOW))?;
         *position = u64::try_from(new).map_err(|_| Error::new(Errno::EINVAL))?;
-        Ok(*position)
+        Ok(self.publish(*position))
     }
 
     /// `getdents64`: fills `buf` with `linux_dirent64` records from the
@@ -274,6 +286,7 @@ impl OpenFile {
             return Err(Errno::EINVAL.into());
         }
         *position = next_cookie;
+        self.publish(next_cookie);
         Ok(written)
     }
 

@@ -68,10 +68,20 @@ fn read_to_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> 
         let at = offset.map(|o| o + done as i64);
         let got = match read_file(file, &mut buf[..want], at) {
             Ok(got) => got,
-            Err(err) if done > 0 && err.errno != Errno::EFAULT => break,
+            Err(_) if done > 0 => break,
             Err(err) => return Err(err),
         };
-        user::write_bytes(addr + done as u64, &buf[..got])?;
+        if let Err(err) = user::write_bytes(addr + done as u64, &buf[..got]) {
+            // Bytes that never reached the caller were not read: give the
+            // position back, as a read that faults leaves it on Linux.
+            if offset.is_none() && file.is_seekable() {
+                let _ = file.seek(-(got as i64), raw::SEEK_CUR);
+            }
+            if done > 0 {
+                break;
+            }
+            return Err(err);
+        }
         done += got;
         if got < want {
             break;
