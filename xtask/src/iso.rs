@@ -36,8 +36,20 @@ pub fn limine_dir() -> Option<PathBuf> {
         .find(|dir| LIMINE_FILES.iter().all(|file| dir.join(file).is_file()))
 }
 
-fn missing_limine_message() -> String {
-    format!(
+/// The Limine folder, or an error that says what to install or set.
+pub fn require_limine() -> Result<PathBuf> {
+    if let Some(dir) = limine_dir() {
+        return Ok(dir);
+    }
+    if let Some(dir) = std::env::var_os("LIMINE_DIR").map(PathBuf::from) {
+        let missing: Vec<&str> = LIMINE_FILES
+            .iter()
+            .copied()
+            .filter(|file| !dir.join(file).is_file())
+            .collect();
+        bail!("LIMINE_DIR={} lacks {}", dir.display(), missing.join(", "));
+    }
+    bail!(
         "Limine not found: set LIMINE_DIR to an unpacked Limine binary release (v8 or later) \
          holding {}, or install Limine under /usr/share/limine",
         LIMINE_FILES.join(", ")
@@ -47,9 +59,7 @@ fn missing_limine_message() -> String {
 /// Builds `target/kestrel.iso` from a kernel ELF and an initramfs; `cmdline` replaces
 /// the `cmdline:` of tools/limine.conf when given.
 pub fn build(kernel: &Path, initramfs: &Path, cmdline: Option<&str>) -> Result<PathBuf> {
-    let Some(limine) = limine_dir() else {
-        bail!("{}", missing_limine_message());
-    };
+    let limine = require_limine()?;
     prereq::ensure(&[Tool::Xorriso])?;
     let conf_path = util::root().join("tools/limine.conf");
     let Ok(conf) = fs::read_to_string(&conf_path) else {

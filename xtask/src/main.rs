@@ -58,10 +58,8 @@ fn build(opts: &Options) -> Result<()> {
 }
 
 fn iso(opts: &Options) -> Result<std::path::PathBuf> {
-    if iso::limine_dir().is_none() {
-        // Fail before building anything.
-        iso::build(std::path::Path::new(""), std::path::Path::new(""), None)?;
-    }
+    // Say what is missing before building anything.
+    iso::require_limine()?;
     let artifacts = build::all(opts.release)?;
     iso::build(&artifacts.kernel, &artifacts.initramfs, None)
 }
