@@ -36,6 +36,7 @@ fn state_of(process: &Process, task: Option<&Arc<Task>>) -> ProcState {
 }
 
 fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
+    let main = task.cloned().or_else(|| process.main_thread());
     let mut out = ProcessInfo {
         pid: task.map_or(process.pid, |t| t.tid),
         tgid: process.pid,
@@ -43,7 +44,7 @@ fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
         pgrp: process.pgid(),
         session: process.sid(),
         tpgid: -1,
-        state: state_of(process, task),
+        state: state_of(process, main.as_ref()),
         nice: process.nice.load(Ordering::Relaxed),
         priority: 20 + process.nice.load(Ordering::Relaxed),
         num_threads: process.threads.lock().len().max(1) as u32,
@@ -104,7 +105,6 @@ fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
         caught: caught.bits(),
         ..SignalMasks::default()
     };
-    let main = task.cloned().or_else(|| process.main_thread());
     if let Some(main) = &main {
         let signals = main.signals.lock();
         out.signals.pending = signals.pending.set().bits();
@@ -271,8 +271,12 @@ impl PidSource for KernelPidSource {
         let process = group::lookup(tgid)?;
         let root = process.fs.lock().root.clone();
         // Snapshot the table first: stat of a /proc file comes back here.
-        let files: Vec<(i32, Arc<vfs::OpenFile>)> =
-            process.files.lock().iter().map(|(fd, file)| (fd, file.clone())).collect();
+        let files: Vec<(i32, Arc<vfs::OpenFile>)> = process
+            .files
+            .lock()
+            .iter()
+            .map(|(fd, file)| (fd, file.clone()))
+            .collect();
         let fds = files
             .iter()
             .map(|(fd, file)| {

@@ -21,12 +21,21 @@ const HOSTNAME_MAX: usize = 64;
 struct Snapshot {
     ctx: Arc<Context>,
     node: Node,
-    text: Vec<u8>,
+    /// Made by the first read, as Linux's seq_file does, then kept: small
+    /// reads all see one text, and a process that is gone before the first
+    /// read gives ESRCH.
+    text: spin::Mutex<Option<Vec<u8>>>,
 }
 
 impl FileOps for Snapshot {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        Ok(copy_out(&self.text, offset, buf))
+        let mut text = self.text.lock();
+        if text.is_none() {
+            *text = Some(generate(&self.ctx, &self.node)?);
+        }
+        Ok(text
+            .as_deref()
+            .map_or(0, |text| copy_out(text, offset, buf)))
     }
 
     fn write_at(&self, offset: u64, buf: &[u8]) -> Result<usize> {
@@ -71,15 +80,10 @@ pub fn open(ctx: &Arc<Context>, node: &Node, flags: OpenFlags) -> Result<Arc<dyn
         }
     }
 
-    let text = if want.read {
-        generate(ctx, node)?
-    } else {
-        Vec::new()
-    };
     Ok(Arc::new(Snapshot {
         ctx: ctx.clone(),
         node: *node,
-        text,
+        text: spin::Mutex::new(None),
     }))
 }
 

@@ -38,14 +38,18 @@ fn text_is_made_once_per_open() {
 }
 
 #[test]
-fn a_process_that_exits_gives_esrch_on_open_and_keeps_open_snapshots() {
+fn a_process_that_exits_gives_esrch_on_open_and_read_but_keeps_read_snapshots() {
     let (source, fs) = setup();
     let stat = walk(&fs, "1/stat").unwrap();
-    let open = stat.open(OpenFlags::empty()).unwrap().unwrap();
+    let read_before = stat.open(OpenFlags::empty()).unwrap().unwrap();
+    let unread = stat.open(OpenFlags::empty()).unwrap().unwrap();
+    let mut buf = [0; 64];
+    assert!(read_before.read_at(0, &mut buf).unwrap() > 0);
     source.remove(1);
     assert_eq!(errno(stat.open(OpenFlags::empty())), Errno::ESRCH);
-    let mut buf = [0; 64];
-    assert!(open.read_at(0, &mut buf).unwrap() > 0);
+    // The text is made by the first read, as Linux's seq_file does.
+    assert!(read_before.read_at(0, &mut buf).unwrap() > 0);
+    assert_eq!(errno(unread.read_at(0, &mut buf)), Errno::ESRCH);
     assert_eq!(errno(stat.read_at(0, &mut buf)), Errno::ESRCH);
     assert_eq!(errno(walk(&fs, "1/exe")), Errno::ENOENT);
 }

@@ -353,8 +353,13 @@ pub fn sys_getdents64(fd: u64, addr: u64, len: u64) -> SysResult {
     let file = file(fd)?;
     let len = (len as usize).min(IO_CHUNK);
     let mut buf = user::buffer(len)?;
+    let cookie = file.position();
     let written = file.getdents64(&mut buf)?;
-    user::write_bytes(addr, &buf[..written])?;
+    if let Err(err) = user::write_bytes(addr, &buf[..written]) {
+        // The entries never reached the caller: list them again next time.
+        let _ = file.seek(cookie as i64, raw::SEEK_SET);
+        return Err(err);
+    }
     Ok(written)
 }
 

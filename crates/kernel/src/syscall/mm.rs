@@ -76,8 +76,9 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64
             });
         }
         if shared && prot.contains(Prot::WRITE) {
-            // TODO: writable MAP_SHARED file mappings need page sharing with
-            // the page cache; read-only shared mappings behave as private.
+            // TODO: writable MAP_SHARED file mappings need pages shared with
+            // the file; read-only shared mappings hold a copy of the file's
+            // bytes taken at first touch.
             return Err(Errno::EOPNOTSUPP.into());
         }
         let size = file.stat()?.size;
@@ -104,7 +105,7 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64
         start,
         end: start + len,
         prot,
-        shared: shared && !matches!(backing, Backing::File { .. }),
+        shared,
         backing,
         role: VmaRole::Plain,
     };
@@ -130,7 +131,18 @@ pub fn sys_mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
     }
     let (start, end) = user_range(addr, len)?;
     let memory = current_mm()?;
-    mm::protect(&mut memory.lock(), start, end, prot)?;
+    let mut inner = memory.lock();
+    let shared_file = |vma: &Vma| vma.shared && matches!(vma.backing, Backing::File { .. });
+    if prot.contains(Prot::WRITE)
+        && inner
+            .vmas
+            .range(..end)
+            .any(|(_, v)| v.end > start && shared_file(v))
+    {
+        // TODO: see sys_mmap: shared file pages cannot be written through.
+        return Err(Errno::EACCES.into());
+    }
+    mm::protect(&mut inner, start, end, prot)?;
     Ok(0)
 }
 

@@ -67,7 +67,8 @@ pub fn load(
     let execfn = path.as_bytes().to_vec();
 
     let mm = Mm::new()?;
-    map_image(&mm, &program)?;
+    let root = process.fs.lock().root.clone();
+    map_image(&mm, &program, &program.node.path_from(&root))?;
 
     let mut random = [0u8; 16];
     crate::random::fill(&mut random);
@@ -98,7 +99,7 @@ pub fn load(
         inner.start_stack = stack.sp;
     }
 
-    finish_exec(process, &program);
+    finish_exec(process, &program, path);
     let frame = TrapFrame {
         rip: program.image.entry,
         rsp: stack.sp,
@@ -116,11 +117,13 @@ fn hwcap() -> u64 {
 }
 
 /// The process-wide effects of a successful exec.
-fn finish_exec(process: &Arc<super::Process>, program: &Program) {
+fn finish_exec(process: &Arc<super::Process>, program: &Program, path: &str) {
     let closed = process.files.lock().close_on_exec_sweep();
     drop(closed);
     process.sigactions.lock().reset_for_exec();
-    let name = program.node.name();
+    // comm is the last component of the path execve was given (a symlink's
+    // own name, the script rather than its interpreter), as on Linux.
+    let name = path.rsplit('/').next().unwrap_or(path);
     let comm: String = name.chars().take(15).collect();
     *process.comm.lock() = comm;
     let root = process.fs.lock().root.clone();
@@ -204,9 +207,8 @@ fn read_fully(inode: &InodeRef, offset: u64, buf: &mut [u8]) -> Result<usize> {
 
 /// Maps the segments (file-backed, filled on demand), the stack, and sets
 /// up the heap start.
-fn map_image(mm: &Arc<Mm>, program: &Program) -> Result<()> {
+fn map_image(mm: &Arc<Mm>, program: &Program, path: &str) -> Result<()> {
     let mut inner = mm.lock();
-    let path = program.node.name();
     for segment in &program.image.segments {
         let mut prot = Prot::empty();
         prot.set(Prot::READ, segment.readable);
@@ -222,7 +224,7 @@ fn map_image(mm: &Arc<Mm>, program: &Program) -> Result<()> {
                 inode: program.inode.clone(),
                 offset,
                 file_end,
-                path: path.clone(),
+                path: String::from(path),
             };
             let vma = Vma {
                 start,
