@@ -34,7 +34,9 @@ pub fn init(max_phys: u64) {
 }
 
 fn counter(frame: PhysFrame) -> &'static AtomicU32 {
-    let counts = REF_COUNTS.get().expect("page::init runs before any page is allocated");
+    let counts = REF_COUNTS
+        .get()
+        .expect("page::init runs before any page is allocated");
     &counts[(frame.start_address().as_u64() / PAGE_SIZE as u64) as usize]
 }
 
@@ -77,7 +79,9 @@ impl Page {
     pub fn share_mapped(frame: PhysFrame) -> Option<Page> {
         let count = counter(frame);
         count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n > 0).then_some(n + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n > 0).then_some(n + 1)
+            })
             .ok()
             .map(|_| Page { frame })
     }
@@ -105,16 +109,24 @@ impl Page {
     /// Copies `data` into the page at `offset`; panics on a range past the
     /// page end, which callers compute from validated sizes.
     pub fn write(&self, offset: usize, data: &[u8]) {
-        assert!(offset.checked_add(data.len()).is_some_and(|end| end <= PAGE_SIZE));
+        assert!(offset
+            .checked_add(data.len())
+            .is_some_and(|end| end <= PAGE_SIZE));
         // SAFETY: the range lies inside this page's direct-map window.
         unsafe {
-            core::ptr::copy_nonoverlapping(data.as_ptr(), self.as_mut_ptr().add(offset), data.len());
+            core::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                self.as_mut_ptr().add(offset),
+                data.len(),
+            );
         }
     }
 
     /// Copies bytes out of the page at `offset`.
     pub fn read(&self, offset: usize, out: &mut [u8]) {
-        assert!(offset.checked_add(out.len()).is_some_and(|end| end <= PAGE_SIZE));
+        assert!(offset
+            .checked_add(out.len())
+            .is_some_and(|end| end <= PAGE_SIZE));
         // SAFETY: the range lies inside this page's direct-map window.
         unsafe {
             core::ptr::copy_nonoverlapping(self.as_ptr().add(offset), out.as_mut_ptr(), out.len());
