@@ -357,7 +357,13 @@ impl PidSource for KernelPidSource {
                     fs_type: m.fs_type,
                     source: m.source,
                     read_only: m.options.split(',').any(|o| o == "ro"),
-                    mount_flags: m.options,
+                    // procfs writes rw/ro itself; the rest are the flags.
+                    mount_flags: m
+                        .options
+                        .split(',')
+                        .filter(|o| *o != "rw" && *o != "ro")
+                        .collect::<Vec<_>>()
+                        .join(","),
                     ..MountEntry::default()
                 })
                 .collect(),

@@ -169,6 +169,52 @@ pub fn sys_writev(fd: u64, iov: u64, count: u64, offset: Option<i64>) -> SysResu
     Ok(total)
 }
 
+/// sendfile: copies from `in_fd` (at `*offset` when given) to `out_fd`
+/// through a kernel buffer.
+pub fn sys_sendfile(out_fd: u64, in_fd: u64, offset_addr: u64, count: u64) -> SysResult {
+    let (output, input) = (file(out_fd)?, file(in_fd)?);
+    let count = check_len(count)?;
+    let mut offset = if offset_addr == 0 {
+        None
+    } else {
+        let start: i64 = user::read(offset_addr)?;
+        if start < 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        Some(start)
+    };
+    let mut buf = user::buffer(count.min(IO_CHUNK))?;
+    let mut done = 0;
+    while done < count {
+        let want = (count - done).min(buf.len());
+        let got = match read_file(&input, &mut buf[..want], offset) {
+            Ok(0) => break,
+            Ok(got) => got,
+            Err(_) if done > 0 => break,
+            Err(err) => return Err(err),
+        };
+        let wrote = match write_file(&output, &buf[..got], None) {
+            Ok(wrote) => wrote,
+            Err(_) if done > 0 => break,
+            Err(err) => return Err(err),
+        };
+        done += wrote;
+        offset = offset.map(|o| o + wrote as i64);
+        if wrote < got {
+            // Give back what was read but not written, as Linux's sendfile
+            // leaves the input position after the bytes it sent.
+            if offset.is_none() && input.is_seekable() {
+                let _ = input.seek(wrote as i64 - got as i64, raw::SEEK_CUR);
+            }
+            break;
+        }
+    }
+    if let (Some(end), true) = (offset, offset_addr != 0) {
+        user::write(offset_addr, &end)?;
+    }
+    Ok(done)
+}
+
 pub fn sys_lseek(fd: u64, offset: u64, whence: u64) -> SysResult {
     Ok(file(fd)?.seek(offset as i64, whence as u32)? as usize)
 }

@@ -34,6 +34,7 @@ pub fn call(nr: u64, args: &Args, frame: &mut TrapFrame) -> SysResult {
         raw::__NR_close => fs::sys_close(a(0)),
         raw::__NR_close_range => fs::sys_close_range(a(0), a(1), a(2)),
         raw::__NR_lseek => fs::sys_lseek(a(0), a(1), a(2)),
+        raw::__NR_sendfile => fs::sys_sendfile(a(0), a(1), a(2), a(3)),
         raw::__NR_dup => fs::sys_dup(a(0)),
         raw::__NR_dup2 => fs::sys_dup2(a(0), a(1)),
         raw::__NR_dup3 => fs::sys_dup3(a(0), a(1), a(2)),
