@@ -12,6 +12,9 @@
 //! - carriage returns, ANSI escape sequences and other control characters are removed;
 //! - kernel log lines (`[` and a timestamp) are removed;
 //! - trailing whitespace of every line is removed;
+//! - the masks a command names after `  ## ` in commands.txt (see [`mask`]) rewrite
+//!   what truly varies (PIDs, sizes, times) the same way on every kernel, so the
+//!   transcript and expected.txt hold masked text;
 //! - in expected.txt, `{{*}}` stands for any text within one line (for what truly
 //!   varies, such as version strings or dates).
 
@@ -19,17 +22,22 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod mask;
+
 use super::contracts::is_kernel_log;
 use super::{log_path, Guest, Report};
 use crate::args::KernelKind;
 use crate::console::{Console, Stop};
 use crate::util;
+use mask::Mask;
 
 const APPEND: &str = "loglevel=warn";
 /// Set from the first prompt on; written so that its echo does not contain it.
 const PROMPT: &str = "@@> ";
 const SET_PROMPT: &str = "PS1='@@''> '\n";
 const WILDCARD: &str = "{{*}}";
+/// Separates a command in commands.txt from the names of its masks.
+const MASK_MARK: &str = "  ## ";
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 const QUIET: Duration = Duration::from_millis(700);
@@ -44,7 +52,10 @@ fn session_dir() -> PathBuf {
 pub fn run(guest: &Guest, bless: bool) -> Report {
     let mut report = Report::new("session");
     let commands = match fs::read_to_string(session_dir().join("commands.txt")) {
-        Ok(text) => parse_commands(&text),
+        Ok(text) => match parse_commands(&text) {
+            Ok(commands) => commands,
+            Err(err) => return Report::broken("session", format!("commands.txt: {err}")),
+        },
         Err(err) => return Report::broken("session", format!("tools/session/commands.txt: {err}")),
     };
 
@@ -66,7 +77,7 @@ pub fn run(guest: &Guest, bless: bool) -> Report {
     let expected = fs::read_to_string(session_dir().join("expected.txt")).unwrap_or_default();
     let expected = split_blocks(&expected);
 
-    for (index, command) in commands.iter().enumerate() {
+    for (index, Command { text: command, .. }) in commands.iter().enumerate() {
         let got = blocks.get(index).map(|(_, block)| block.as_str());
         let want = expected
             .iter()
@@ -114,7 +125,7 @@ pub fn run(guest: &Guest, bless: bool) -> Report {
 /// completed, plus what went wrong, if anything.
 fn drive(
     guest: &Guest,
-    commands: &[String],
+    commands: &[Command],
     log: &std::path::Path,
 ) -> (Vec<(String, String)>, Option<String>) {
     let mut blocks = Vec::new();
@@ -142,7 +153,11 @@ fn drive(
         return (blocks, Some(describe_stop(stop, "setting the prompt")));
     }
 
-    for command in commands {
+    for Command {
+        text: command,
+        masks,
+    } in commands
+    {
         let start = console.position();
         if let Err(err) = console.send(&format!("{command}\n")) {
             return (blocks, Some(err.0));
@@ -154,7 +169,7 @@ fn drive(
             );
         }
         let reply = console.text_since(start);
-        blocks.push((command.clone(), block(command, &reply)));
+        blocks.push((command.clone(), block(command, masks, &reply)));
     }
 
     let _ = console.send("exit\n");
@@ -170,12 +185,16 @@ fn describe_stop(stop: Stop, when: &str) -> String {
 }
 
 /// The transcript block of one command from the raw reply: the echoed command line
-/// is replaced by `$ <command>`, and the final prompt is dropped.
-fn block(command: &str, reply: &str) -> String {
+/// is replaced by `$ <command>`, the final prompt is dropped, and `masks` apply.
+fn block(command: &str, masks: &[Mask], reply: &str) -> String {
     let text = strip_controls(reply);
     let text = text.strip_suffix(PROMPT).unwrap_or(&text);
     let mut out = format!("$ {command}\n");
-    for line in mask_lines(text).into_iter().skip(1) {
+    let mut lines: Vec<String> = mask_lines(text).into_iter().skip(1).collect();
+    for mask in masks {
+        lines = mask.apply(lines);
+    }
+    for line in lines {
         out.push_str(&line);
         out.push('\n');
     }
@@ -223,12 +242,29 @@ fn mask_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Commands to type: non-empty lines that are not `#` comments.
-fn parse_commands(text: &str) -> Vec<String> {
+/// A line of commands.txt: what to type, and the masks for what it prints.
+struct Command {
+    text: String,
+    masks: Vec<Mask>,
+}
+
+/// Commands to type: non-empty lines that are not `#` comments, each with the masks
+/// named after [`MASK_MARK`].
+fn parse_commands(text: &str) -> std::result::Result<Vec<Command>, String> {
     text.lines()
         .map(str::trim_end)
         .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
-        .map(str::to_string)
+        .map(|line| {
+            let (command, masks) = line.split_once(MASK_MARK).unwrap_or((line, ""));
+            let masks = masks
+                .split_whitespace()
+                .map(|name| Mask::parse(name).ok_or(format!("unknown mask `{name}`")))
+                .collect::<std::result::Result<_, _>>()?;
+            Ok(Command {
+                text: command.trim_end().to_string(),
+                masks,
+            })
+        })
         .collect()
 }
 
@@ -286,7 +322,16 @@ mod tests {
     #[test]
     fn block_replaces_the_echo_and_drops_the_prompt() {
         let reply = "echo hi | cat\r\nhi\r\n[    2.5] WARN kernel: x\r\n@@> ";
-        assert_eq!(block("echo hi | cat", reply), "$ echo hi | cat\nhi\n");
+        assert_eq!(block("echo hi | cat", &[], reply), "$ echo hi | cat\nhi\n");
+    }
+
+    #[test]
+    fn masks_follow_the_mark() {
+        let commands = parse_commands("# c\nps  ## pids numbers\nls\n").unwrap();
+        assert_eq!(commands[0].text, "ps");
+        assert_eq!(commands[0].masks, [Mask::Pids, Mask::Numbers]);
+        assert!(commands[1].masks.is_empty());
+        assert!(parse_commands("ls  ## nonsense").is_err());
     }
 
     #[test]
