@@ -11,6 +11,8 @@
  *   contracts        every program listed in /contracts/list, one after the
  *                    other, each framed by @@CONTRACT lines; power off.
  *   script           /bin/sh /etc/session.sh when it exists; power off.
+ *   bench            the benchmarks, with the comma-separated words of the
+ *                    `benchargs` variable as arguments; power off.
  *
  * In every mode it reaps orphans, and SIGUSR1 (halt), SIGUSR2 (poweroff)
  * and SIGTERM (reboot), which BusyBox's halt/poweroff/reboot send to PID 1,
@@ -39,10 +41,15 @@
 #define SESSION_SCRIPT "/etc/session.sh"
 #define CONTRACT_LIST "/contracts/list"
 #define CONTRACT_ROOT "/contracts/"
+#define BENCH_PATH "/bin/kestrel-bench"
+#define BENCH_MAX_ARGS 16
 #define CONTRACT_TIMEOUT_MS 20000
 #define SHUTDOWN_GRACE_MS 1000
 
 extern char **environ;
+
+/* When init started (CLOCK_MONOTONIC, which counts from boot). */
+static struct timespec init_start;
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -276,6 +283,29 @@ static _Noreturn void run_shell(void)
 	shut_down(RB_POWER_OFF);
 }
 
+/* Runs the benchmarks, telling them when init started; powers off. */
+static _Noreturn void run_bench(void)
+{
+	char *argv[BENCH_MAX_ARGS + 2] = { BENCH_PATH };
+	char *args = getenv("benchargs");
+	char start_ns[32];
+	int argc = 1;
+	pid_t pid;
+
+	args = args ? strdup(args) : NULL;
+	for (char *word = args ? strtok(args, ",") : NULL; word && argc <= BENCH_MAX_ARGS;
+	     word = strtok(NULL, ","))
+		argv[argc++] = word;
+	snprintf(start_ns, sizeof(start_ns), "%lld",
+		 (long long)init_start.tv_sec * 1000000000LL + init_start.tv_nsec);
+	setenv("BENCH_INIT_NS", start_ns, 1);
+
+	pid = spawn_session(argv);
+	if (pid > 0)
+		wait_for(pid);
+	shut_down(RB_POWER_OFF);
+}
+
 static _Noreturn void run_script(void)
 {
 	char *argv[] = { SHELL_PATH, SESSION_SCRIPT, NULL };
@@ -451,6 +481,7 @@ int main(void)
 {
 	const char *mode;
 
+	clock_gettime(CLOCK_MONOTONIC, &init_start);
 	install_stop_handlers();
 
 	mount_fs("devtmpfs", "/dev", "devtmpfs", NULL, 0755);
@@ -465,6 +496,8 @@ int main(void)
 		run_contracts();
 	if (mode && strcmp(mode, "script") == 0)
 		run_script();
+	if (mode && strcmp(mode, "bench") == 0)
+		run_bench();
 	if (mode && mode[0] && strcmp(mode, "shell") != 0)
 		say("init: unknown initmode '%s', starting a shell", mode);
 	run_shell();
