@@ -6,6 +6,7 @@
 //! makes a Limine ISO. Host tools are checked (and installed where possible) first.
 
 mod args;
+mod bench;
 mod build;
 mod console;
 mod cpio;
@@ -24,6 +25,11 @@ use prereq::Tool;
 use util::Result;
 
 fn main() -> ExitCode {
+    // `bench` takes options of its own.
+    if std::env::args().nth(1).as_deref() == Some("bench") {
+        let words: Vec<String> = std::env::args().skip(2).collect();
+        return exit_code(bench::main(&words));
+    }
     let opts = match args::parse(std::env::args().skip(1)) {
         Ok(opts) => opts,
         Err(err) => {
@@ -39,6 +45,10 @@ fn main() -> ExitCode {
         "prereq" => prereq::check_all().map(|()| true),
         _ => unreachable!("args::parse accepts only known commands"),
     };
+    exit_code(result)
+}
+
+fn exit_code(result: Result<bool>) -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
