@@ -13,6 +13,8 @@
  *   script           /bin/sh /etc/session.sh when it exists; power off.
  *   bench            the benchmarks, with the comma-separated words of the
  *                    `benchargs` variable as arguments; power off.
+ *   fuzz             the syscall fuzzer /fuzz/fuzz, with the comma-separated
+ *                    words of `fuzzargs` as arguments; power off.
  *
  * In every mode it reaps orphans, and SIGUSR1 (halt), SIGUSR2 (poweroff)
  * and SIGTERM (reboot), which BusyBox's halt/poweroff/reboot send to PID 1,
@@ -43,6 +45,8 @@
 #define CONTRACT_ROOT "/contracts/"
 #define BENCH_PATH "/bin/kestrel-bench"
 #define BENCH_MAX_ARGS 16
+#define FUZZ_PATH "/fuzz/fuzz"
+#define FUZZ_MAX_ARGS 16
 #define CONTRACT_TIMEOUT_MS 20000
 #define SHUTDOWN_GRACE_MS 1000
 
@@ -306,6 +310,32 @@ static _Noreturn void run_bench(void)
 	shut_down(RB_POWER_OFF);
 }
 
+/* Runs the fuzzer with the words of `fuzzargs`, reaping its orphans; powers off. */
+static _Noreturn void run_fuzz(void)
+{
+	char *argv[FUZZ_MAX_ARGS + 2] = { FUZZ_PATH };
+	char *args = getenv("fuzzargs");
+	int argc = 1;
+	pid_t pid;
+
+	args = args ? strdup(args) : NULL;
+	for (char *word = args ? strtok(args, ",") : NULL; word && argc <= FUZZ_MAX_ARGS;
+	     word = strtok(NULL, ","))
+		argv[argc++] = word;
+	pid = fork();
+	if (pid == 0) {
+		reset_child_signals();
+		execve(argv[0], argv, environ);
+		say("init: exec %s: %s", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid > 0)
+		wait_for(pid);
+	else
+		say("init: fork: %s", strerror(errno));
+	shut_down(RB_POWER_OFF);
+}
+
 static _Noreturn void run_script(void)
 {
 	char *argv[] = { SHELL_PATH, SESSION_SCRIPT, NULL };
@@ -498,6 +528,8 @@ int main(void)
 		run_script();
 	if (mode && strcmp(mode, "bench") == 0)
 		run_bench();
+	if (mode && strcmp(mode, "fuzz") == 0)
+		run_fuzz();
 	if (mode && mode[0] && strcmp(mode, "shell") != 0)
 		say("init: unknown initmode '%s', starting a shell", mode);
 	run_shell();
