@@ -10,6 +10,7 @@ commands:
   build      build the kernel, the C userland and target/initramfs.cpio
   run        build, then boot in QEMU with the serial console on this terminal
   test       host tests, in-kernel tests, boot check, contract suite, shell session
+  fuzz       boot into the syscall fuzzer (cargo xtask fuzz --help)
   iso        build a hybrid BIOS/UEFI ISO with Limine (LIMINE_DIR or /usr/share/limine)
   prereq     check and install the host tools
 
@@ -25,7 +26,7 @@ options:
   --uefi                boot the Limine ISO with OVMF firmware, under TCG (run)
   --kernel kestrel|linux  boot Kestrel (default) or a Linux bzImage (run, test)
   --stage NAME          run only this test stage; repeatable
-                        (host, ktest, boot, contracts, session)
+                        (host, ktest, boot, contracts, session, fuzz)
   --quick               only the fast stages: host, ktest, boot (test)
   --bless               write tools/session/expected.txt from this run (test, Linux only)
 ";

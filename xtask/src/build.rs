@@ -61,6 +61,7 @@ pub struct Userland {
     pub init: Option<PathBuf>,
     pub contracts: Vec<Contract>,
     pub bench: Option<PathBuf>,
+    pub fuzz: Option<PathBuf>,
 }
 
 /// Every contract test source, sorted by `area/name`.
@@ -105,6 +106,7 @@ pub fn userland() -> Result<Userland> {
 
     let init = compile_dir(&root.join("userland/init"), &out.join("init"), &headers)?;
     let bench = compile_dir(&root.join("userland/bench"), &out.join("bench"), &headers)?;
+    let fuzz = compile_dir(&root.join("userland/fuzz"), &out.join("fuzz"), &headers)?;
     let contracts = contracts()?;
     for contract in &contracts {
         compile(
@@ -117,6 +119,7 @@ pub fn userland() -> Result<Userland> {
         init,
         contracts,
         bench,
+        fuzz,
     })
 }
 
@@ -126,7 +129,10 @@ fn compile_dir(dir: &Path, binary: &Path, headers: &[PathBuf]) -> Result<Option<
     if sources.is_empty() {
         return Ok(None);
     }
-    compile(&sources, binary, headers)?;
+    // The folder's own headers are inputs too.
+    let mut headers = headers.to_vec();
+    headers.extend(c_files(dir, "h")?);
+    compile(&sources, binary, &headers)?;
     Ok(Some(binary.to_path_buf()))
 }
 
@@ -179,6 +185,10 @@ pub fn initramfs(userland: &Userland) -> Result<PathBuf> {
     match &userland.init {
         Some(init) => entries.push(Entry::file("init", 0o755, fs::read(init)?)),
         None => eprintln!("xtask: warning: userland/init has no C source; no /init"),
+    }
+    if let Some(fuzz) = &userland.fuzz {
+        entries.push(Entry::dir("fuzz", 0o755));
+        entries.push(Entry::file("fuzz/fuzz", 0o755, fs::read(fuzz)?));
     }
     if let Some(bench) = &userland.bench {
         entries.push(Entry::file("bin/kestrel-bench", 0o755, fs::read(bench)?));

@@ -10,6 +10,7 @@ mod bench;
 mod build;
 mod console;
 mod cpio;
+mod fuzz;
 mod iso;
 mod linux;
 mod prereq;
@@ -29,6 +30,11 @@ fn main() -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some("bench") {
         let words: Vec<String> = std::env::args().skip(2).collect();
         return exit_code(bench::main(&words));
+    }
+    // So does `fuzz`.
+    if std::env::args().nth(1).as_deref() == Some("fuzz") {
+        let words: Vec<String> = std::env::args().skip(2).collect();
+        return exit_code(fuzz::main(&words));
     }
     let opts = match args::parse(std::env::args().skip(1)) {
         Ok(opts) => opts,

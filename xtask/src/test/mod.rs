@@ -5,7 +5,8 @@
 //! - `ktest`: the in-kernel tests, booted through PVH with `kestrel.ktest`;
 //! - `boot`: a plain PVH boot reaches the kernel banner;
 //! - `contracts`: the contract suite, on the host's Linux and in one boot of the guest;
-//! - `session`: a scripted BusyBox shell session over the serial console.
+//! - `session`: a scripted BusyBox shell session over the serial console;
+//! - `fuzz`: a short run of the guest syscall fuzzer (see `crate::fuzz`).
 
 mod boot;
 mod contracts;
@@ -26,7 +27,7 @@ use crate::util::{self, Result};
 use crate::{bail, linux, symbolize};
 
 /// Every stage, in the order they run.
-const STAGES: [&str; 5] = ["host", "ktest", "boot", "contracts", "session"];
+const STAGES: [&str; 6] = ["host", "ktest", "boot", "contracts", "session", "fuzz"];
 /// The stages `--quick` runs.
 const QUICK_STAGES: [&str; 3] = ["host", "ktest", "boot"];
 /// The stages that make sense for a Linux guest.
@@ -43,7 +44,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(stage: &'static str) -> Self {
+    pub fn new(stage: &'static str) -> Self {
         Report {
             stage,
             passed: 0,
@@ -55,7 +56,7 @@ impl Report {
     }
 
     /// One failure that stands for the whole stage (a build error, a timeout...).
-    fn broken(stage: &'static str, note: impl Into<String>) -> Self {
+    pub fn broken(stage: &'static str, note: impl Into<String>) -> Self {
         Report {
             failed: 1,
             note: note.into(),
@@ -180,6 +181,7 @@ fn run_stage(stage: &str, guest: &Guest, opts: &Options) -> Report {
         "boot" => boot::run(guest),
         "contracts" => contracts::run(guest),
         "session" => session::run(guest, opts.bless),
+        "fuzz" => crate::fuzz::stage(guest),
         _ => Report::broken(stage_name(stage), "unknown stage"),
     }
 }
