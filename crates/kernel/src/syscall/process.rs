@@ -61,10 +61,15 @@ pub fn sys_clone3(frame: &TrapFrame, addr: u64, size: u64) -> SysResult {
     if args.exit_signal > 0xff || args.flags & 0xff != 0 {
         return Err(Errno::EINVAL.into());
     }
-    let stack = if args.stack != 0 {
-        args.stack + args.stack_size
-    } else {
-        0
+    // A stack is an address and a size, both or neither; clone3 takes its lowest
+    // address, the CPU wants its top.
+    let stack = match (args.stack, args.stack_size) {
+        (0, 0) => 0,
+        (0, _) | (_, 0) => return Err(Errno::EINVAL.into()),
+        (low, size) => low
+            .checked_add(size)
+            .filter(|&top| top <= platform::arch::usercopy::USER_ADDR_LIMIT)
+            .ok_or(Errno::EINVAL)?,
     };
     let flags = args.flags | args.exit_signal;
     let clone = CloneArgs::from_raw(flags, stack, args.parent_tid, args.child_tid, args.tls)?;

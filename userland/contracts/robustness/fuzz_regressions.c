@@ -1,0 +1,71 @@
+/*
+ * fuzz_regressions - calls the syscall fuzzer once crashed the kernel
+ * with. Each now fails with the errno Linux gives, and the kernel lives on.
+ */
+#include "contract.h"
+
+#include <sys/mman.h>
+
+/* The first 64 bytes of clone3's struct clone_args. */
+struct clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* clone3 with a stack and size that wrap around, or only one of the two. */
+static void clone3_stacks(void)
+{
+	struct clone_args args;
+
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
+	args.stack = ~0ULL - 100;
+	args.stack_size = 4096;
+	CHECK_ERRNO("clone3_stack_wraps", syscall(SYS_clone3, &args, sizeof(args)), EINVAL);
+	args.stack = 0;
+	CHECK_ERRNO("clone3_size_without_stack", syscall(SYS_clone3, &args, sizeof(args)),
+		    EINVAL);
+	args.stack = 0x10000;
+	args.stack_size = 0;
+	CHECK_ERRNO("clone3_stack_without_size", syscall(SYS_clone3, &args, sizeof(args)),
+		    EINVAL);
+}
+
+/*
+ * A huge mapping with one page touched: mprotect, madvise, mremap and
+ * munmap over all of it cost what is mapped, not its length.
+ */
+static void huge_sparse_mapping(void)
+{
+	size_t len = 1ULL << 44;
+	long long start = contract_now_ms();
+	char *map = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	CHECK("huge_mmap", map != MAP_FAILED);
+	CHECK("huge_mprotect", mprotect(map, len, PROT_READ | PROT_WRITE) == 0);
+	map[len / 2] = 1;
+	CHECK("huge_madvise", madvise(map, len, MADV_DONTNEED) == 0);
+	CHECK("huge_zero_after_dontneed", map[len / 2] == 0);
+	CHECK("huge_mremap_shrink", mremap(map, len, len / 2, 0) == map);
+	CHECK("huge_munmap", munmap(map, len) == 0);
+	CHECK("huge_is_quick", contract_now_ms() - start < 5000);
+}
+
+/* mremap lengths that wrap around the address space. */
+static void mremap_wrapping(void)
+{
+	char *map = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK("mremap_map", map != MAP_FAILED);
+	CHECK("mremap_old_len_wraps", mremap(map, (size_t)-4096, 8192, 0) == MAP_FAILED);
+	CHECK_ERRNO("mremap_new_len_huge",
+		    mremap(map, 4096, (size_t)-4096, MREMAP_MAYMOVE), ENOMEM);
+	CHECK("mremap_still_mapped", munmap(map, 4096) == 0);
+}
+
+int main(void)
+{
+	clone3_stacks();
+	huge_sparse_mapping();
+	mremap_wrapping();
+	contract_pass();
+}
