@@ -6,7 +6,7 @@ use platform::mm::page::Page;
 use vfs::{Errno, Result};
 use x86_64::structures::paging::PageTableFlags as Flags;
 
-use super::{page_down, release, MmInner, Prot, Vma, MMAP_BASE, MMAP_MIN_ADDR, PAGE_SIZE};
+use super::{page_down, release, MmInner, Prot, Vma, MMAP_BASE, MMAP_MIN_ADDR};
 
 /// Page table flags for a page of a mapping with `prot`; `writable` is false
 /// for pages that must fault on write (copy-on-write, read-only).
@@ -46,14 +46,24 @@ pub fn unmap_range(mm: &mut MmInner, start: u64, end: u64) {
     }
 }
 
+/// The addresses of the present pages in `[start, end)`. The page table walk
+/// skips empty tables, so a huge, sparsely touched range costs what is mapped,
+/// not its length.
+pub fn present_pages(mm: &mut MmInner, start: u64, end: u64) -> Vec<u64> {
+    let mut found = Vec::new();
+    mm.space.walk(start, end, |addr, _, flags| {
+        found.push(addr);
+        flags
+    });
+    found
+}
+
 /// Drops every present page in `[start, end)` from the page tables.
 pub fn unmap_pages(mm: &mut MmInner, start: u64, end: u64) {
-    let mut addr = start;
-    while addr < end {
+    for addr in present_pages(mm, start, end) {
         if let Some(frame) = mm.space.unmap(addr) {
             release(frame);
         }
-        addr += PAGE_SIZE;
     }
 }
 
@@ -89,16 +99,12 @@ pub fn protect(mm: &mut MmInner, start: u64, end: u64, prot: Prot) -> Result<()>
         };
         vma.prot = prot;
         let (vma_start, vma_end, shared) = (vma.start, vma.end, vma.shared);
-        let mut addr = vma_start;
-        while addr < vma_end {
-            if let Some((frame, _)) = mm.space.translate(addr) {
-                // A page still shared with another process stays read-only so
-                // the next write copies it.
-                let writable = shared || !platform::mm::page::is_shared(frame);
-                let _ = mm.space.protect(addr, pte_flags(prot, writable));
-            }
-            addr += PAGE_SIZE;
-        }
+        mm.space.walk(vma_start, vma_end, |_, frame, _| {
+            // A page still shared with another process stays read-only so
+            // the next write copies it.
+            let writable = shared || !platform::mm::page::is_shared(frame);
+            pte_flags(prot, writable)
+        });
     }
     Ok(())
 }

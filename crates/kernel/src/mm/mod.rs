@@ -19,7 +19,7 @@ use spin::Mutex;
 use vfs::{Errno, Result};
 
 pub use fault::{handle_page_fault, Access, FaultKind};
-pub use map::{find_free, insert as insert_vma, protect, pte_flags, unmap_range};
+pub use map::{find_free, insert as insert_vma, present_pages, protect, pte_flags, unmap_range};
 pub use vma::{Backing, Prot, Vma, VmaRole};
 
 pub const PAGE_SIZE: u64 = 4096;
@@ -58,6 +58,10 @@ pub struct MmInner {
     pub env: (u64, u64),
     pub start_code: u64,
     pub end_code: u64,
+    /// As Linux reports them: the highest segment's start, and the end of
+    /// the file-backed part of the highest one.
+    pub start_data: u64,
+    pub end_data: u64,
     pub start_stack: u64,
     /// Faults that needed no I/O (fresh or copied pages), for /proc.
     pub minor_faults: u64,
@@ -77,6 +81,8 @@ impl Mm {
                 env: (0, 0),
                 start_code: 0,
                 end_code: 0,
+                start_data: 0,
+                end_data: 0,
                 start_stack: 0,
                 minor_faults: 0,
             }),
@@ -139,6 +145,8 @@ impl Mm {
             copy.env = parent.env;
             copy.start_code = parent.start_code;
             copy.end_code = parent.end_code;
+            copy.start_data = parent.start_data;
+            copy.end_data = parent.end_data;
             copy.start_stack = parent.start_stack;
             let vmas: alloc::vec::Vec<Vma> = parent.vmas.values().cloned().collect();
             for vma in &vmas {

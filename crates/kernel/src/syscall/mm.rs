@@ -199,19 +199,27 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, _new_addr: u
         return Err(Errno::EINVAL.into());
     }
     let (old_len, new_len) = (page_up(old_len), page_up(new_len));
+    if old_len == 0 {
+        // TODO: old_len 0 duplicates a shared mapping; nothing here needs it yet.
+        return Err(Errno::EINVAL.into());
+    }
+    let old_end = old.checked_add(old_len).ok_or(Errno::EINVAL)?;
+    if new_len > platform::mm::user::USER_SPACE_END {
+        return Err(Errno::ENOMEM.into());
+    }
     let memory = current_mm()?;
     let mut inner = memory.lock();
     let vma = inner.find(old).cloned().ok_or(Errno::EFAULT)?;
-    if old + old_len > vma.end {
+    if old_end > vma.end {
         return Err(Errno::EFAULT.into());
     }
     if new_len <= old_len {
-        mm::unmap_range(&mut inner, old + new_len, old + old_len);
+        mm::unmap_range(&mut inner, old + new_len, old_end);
         return Ok(old as usize);
     }
     let grow_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
-    if vma.end == old + old_len
-        && !inner.overlaps(old + old_len, grow_end)
+    if vma.end == old_end
+        && !inner.overlaps(old_end, grow_end)
         && grow_end <= mm::MMAP_BASE
     {
         let mut grown = vma.clone();
@@ -224,23 +232,22 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, _new_addr: u
     }
     // Moving: map a new range and move the page table entries over.
     let new_start = mm::find_free(&inner, 0, new_len).ok_or(Errno::ENOMEM)?;
-    let mut moved = vma.slice(old, old + old_len);
+    let mut moved = vma.slice(old, old_end);
     moved.start = new_start;
     moved.end = new_start + new_len;
-    let mut page = 0;
-    while page < old_len {
-        if let Some(frame) = inner.space.unmap(old + page) {
+    for addr in mm::present_pages(&mut inner, old, old_end) {
+        if let Some(frame) = inner.space.unmap(addr) {
             let flags = mm::pte_flags(
                 moved.prot,
                 !platform::mm::page::is_shared(frame) || moved.shared,
             );
-            if inner.space.map(new_start + page, frame, flags).is_err() {
+            if inner.space.map(new_start + (addr - old), frame, flags).is_err() {
+                drop(platform::mm::page::Page::from_mapped(frame));
                 return Err(Errno::ENOMEM.into());
             }
         }
-        page += PAGE_SIZE;
     }
-    mm::unmap_range(&mut inner, old, old + old_len);
+    mm::unmap_range(&mut inner, old, old_end);
     inner.vmas.insert(new_start, moved);
     Ok(new_start as usize)
 }
@@ -258,15 +265,13 @@ pub fn sys_madvise(addr: u64, len: u64, advice: u64) -> SysResult {
             // Private pages read back as zero (or the file) next time.
             let memory = current_mm()?;
             let mut inner = memory.lock();
-            let mut at = start;
-            while at < end {
+            for at in mm::present_pages(&mut inner, start, end) {
                 let private = inner.find(at).is_some_and(|vma| !vma.shared);
                 if private {
                     if let Some(frame) = inner.space.unmap(at) {
                         drop(platform::mm::page::Page::from_mapped(frame));
                     }
                 }
-                at += PAGE_SIZE;
             }
             Ok(0)
         }
