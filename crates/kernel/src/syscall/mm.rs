@@ -218,10 +218,7 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, _new_addr: u
         return Ok(old as usize);
     }
     let grow_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
-    if vma.end == old_end
-        && !inner.overlaps(old_end, grow_end)
-        && grow_end <= mm::MMAP_BASE
-    {
+    if vma.end == old_end && !inner.overlaps(old_end, grow_end) && grow_end <= mm::MMAP_BASE {
         let mut grown = vma.clone();
         grown.end = grow_end;
         inner.vmas.insert(grown.start, grown);
@@ -241,7 +238,11 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, _new_addr: u
                 moved.prot,
                 !platform::mm::page::is_shared(frame) || moved.shared,
             );
-            if inner.space.map(new_start + (addr - old), frame, flags).is_err() {
+            if inner
+                .space
+                .map(new_start + (addr - old), frame, flags)
+                .is_err()
+            {
                 drop(platform::mm::page::Page::from_mapped(frame));
                 return Err(Errno::ENOMEM.into());
             }
