@@ -5,6 +5,7 @@
 #include "contract.h"
 
 #include <sys/mman.h>
+#include <sys/uio.h>
 
 /* The first 64 bytes of clone3's struct clone_args. */
 struct clone_args {
@@ -62,10 +63,28 @@ static void mremap_wrapping(void)
 	CHECK("mremap_still_mapped", munmap(map, 4096) == 0);
 }
 
+/* Positioned I/O whose span runs past the largest offset. */
+static void offsets_that_wrap(void)
+{
+	char buf[8] = "abcdefg";
+	struct iovec iov[2] = { { buf, 4 }, { buf + 4, 4 } };
+	int fd = open("wrap", O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	CHECK("wrap_open", fd >= 0);
+	CHECK_ERRNO("pwrite_past_max", pwrite(fd, buf, 8, INT64_MAX - 2), EINVAL);
+	CHECK_ERRNO("pread_past_max", pread(fd, buf, 8, INT64_MAX - 2), EINVAL);
+	CHECK_ERRNO("pwritev_past_max", pwritev(fd, iov, 2, INT64_MAX - 2), EINVAL);
+	CHECK_ERRNO("preadv_past_max", preadv(fd, iov, 2, INT64_MAX - 2), EINVAL);
+	CHECK_ERRNO("preadv_negative", preadv(fd, iov, 2, -1), EINVAL);
+	CHECK_EQ("pwrite_still_works", pwrite(fd, buf, 8, 0), 8);
+	close(fd);
+}
+
 int main(void)
 {
 	clone3_stacks();
 	huge_sparse_mapping();
 	mremap_wrapping();
+	offsets_that_wrap();
 	contract_pass();
 }

@@ -59,8 +59,20 @@ fn write_file(file: &OpenFile, data: &[u8], offset: Option<i64>) -> Result<usize
     result
 }
 
+/// EINVAL when a transfer of `len` bytes at `offset` would run past the
+/// largest file offset, as Linux checks before any positioned I/O.
+fn check_span(offset: Option<i64>, len: usize) -> Result<()> {
+    match offset {
+        Some(offset) if offset < 0 || offset.checked_add(len as i64).is_none() => {
+            Err(Errno::EINVAL.into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Reads into user memory at `addr`, chunk by chunk; stops at a short read.
 fn read_to_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> SysResult {
+    check_span(offset, len)?;
     let mut buf = user::buffer(len.min(IO_CHUNK))?;
     let mut done = 0;
     while done < len {
@@ -91,6 +103,7 @@ fn read_to_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> 
 }
 
 fn write_from_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> SysResult {
+    check_span(offset, len)?;
     let mut buf = user::buffer(len.min(IO_CHUNK))?;
     let mut done = 0;
     while done < len {
@@ -141,10 +154,20 @@ pub fn sys_pwrite64(fd: u64, addr: u64, len: u64, offset: u64) -> SysResult {
     write_from_user(&*file(fd)?, addr, check_len(len)?, Some(offset))
 }
 
+/// The iovecs of a readv/writev, with the span they cover checked at `offset`.
+fn iovecs_at(iov: u64, count: u64, offset: Option<i64>) -> Result<Vec<user::IoVec>> {
+    let count = usize::try_from(count).map_err(|_| Errno::EINVAL)?;
+    let iovecs = user::read_iovecs(iov, count)?;
+    // read_iovecs keeps the total within isize::MAX.
+    let total: u64 = iovecs.iter().map(|vec| vec.len).sum();
+    check_span(offset, total as usize)?;
+    Ok(iovecs)
+}
+
 pub fn sys_readv(fd: u64, iov: u64, count: u64, offset: Option<i64>) -> SysResult {
     let file = file(fd)?;
     let mut total = 0;
-    for vec in user::read_iovecs(iov, count as usize)? {
+    for vec in iovecs_at(iov, count, offset)? {
         let at = offset.map(|o| o + total as i64);
         let got = read_to_user(&file, vec.base, vec.len as usize, at)?;
         total += got;
@@ -158,7 +181,7 @@ pub fn sys_readv(fd: u64, iov: u64, count: u64, offset: Option<i64>) -> SysResul
 pub fn sys_writev(fd: u64, iov: u64, count: u64, offset: Option<i64>) -> SysResult {
     let file = file(fd)?;
     let mut total = 0;
-    for vec in user::read_iovecs(iov, count as usize)? {
+    for vec in iovecs_at(iov, count, offset)? {
         let at = offset.map(|o| o + total as i64);
         let wrote = write_from_user(&file, vec.base, vec.len as usize, at)?;
         total += wrote;
@@ -183,6 +206,7 @@ pub fn sys_sendfile(out_fd: u64, in_fd: u64, offset_addr: u64, count: u64) -> Sy
         }
         Some(start)
     };
+    check_span(offset, count)?;
     let mut buf = user::buffer(count.min(IO_CHUNK))?;
     let mut done = 0;
     while done < count {
