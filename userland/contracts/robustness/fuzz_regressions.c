@@ -5,6 +5,7 @@
 #include "contract.h"
 
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/uio.h>
 
 /* The first 64 bytes of clone3's struct clone_args. */
@@ -80,11 +81,37 @@ static void offsets_that_wrap(void)
 	close(fd);
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* select with a timeout of centuries waits until a signal comes. */
+static void select_huge_timeout(void)
+{
+	struct timeval forever = { INT64_MAX, 0 };
+	struct sigaction act;
+	pid_t child;
+
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &act, NULL);
+	child = contract_fork();
+	if (child == 0) {
+		contract_sleep_ms(100);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	CHECK_ERRNO("select_huge_timeout", select(0, NULL, NULL, NULL, &forever), EINTR);
+	contract_wait(child);
+}
+
 int main(void)
 {
 	clone3_stacks();
 	huge_sparse_mapping();
 	mremap_wrapping();
 	offsets_that_wrap();
+	select_huge_timeout();
 	contract_pass();
 }

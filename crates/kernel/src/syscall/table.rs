@@ -223,7 +223,10 @@ fn read_timeval_ns(addr: u64) -> vfs::Result<u64> {
     if sec < 0 || !(0..1_000_000).contains(&usec) {
         return Err(Errno::EINVAL.into());
     }
-    Ok(sec as u64 * 1_000_000_000 + usec as u64 * 1000)
+    // A timeout past the year 2554 is as good as none.
+    Ok((sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(usec as u64 * 1000))
 }
 
 /// ppoll and pselect6: run `f` with a temporary signal mask.
