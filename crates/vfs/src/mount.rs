@@ -17,6 +17,7 @@ use linux_raw_sys::general as raw;
 use crate::errno::Result;
 use crate::inode::{FileSystem, InodeRef};
 use crate::node::PathNode;
+use crate::types::DeviceId;
 
 bitflags! {
     /// Per-mount flags, with `mount(2)`'s `MS_*` values.
@@ -137,14 +138,21 @@ impl Mount {
     }
 }
 
-/// One line of `/proc/mounts`.
+/// One line of `/proc/mounts` (and of `mountinfo`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MountInfo {
     pub id: MountId,
+    /// The mount this one sits on; the root mount is its own parent, as in
+    /// Linux's `mountinfo`.
+    pub parent_id: MountId,
+    /// The device number of the mounted filesystem (its root's `st_dev`).
+    pub dev: DeviceId,
     pub source: String,
     /// Absolute path of the mount point.
     pub target: String,
     pub fs_type: String,
+    pub flags: MountFlags,
+    /// `flags` as text: `rw,relatime`.
     pub options: String,
 }
 

@@ -163,11 +163,17 @@ impl Vfs {
                 None if root.parent().is_none() => String::from("/"),
                 None => continue,
             };
+            let parent_id = mount
+                .mountpoint()
+                .map_or(mount.id(), |point| point.mount().id());
             infos.push(MountInfo {
                 id: mount.id(),
+                parent_id,
+                dev: mount.root().stat().map(|stat| stat.dev).unwrap_or_default(),
                 source: String::from(mount.source()),
                 target,
                 fs_type: String::from(mount.fs().name()),
+                flags: mount.flags(),
                 options: mount.flags().options(),
             });
         }

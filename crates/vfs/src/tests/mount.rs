@@ -1,4 +1,5 @@
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use super::{errno, Fixture};
 use crate::cred::Credentials;
@@ -125,6 +126,21 @@ fn proc_mounts_lists_every_mount() {
          tmp /mnt tmpfs rw,nosuid 0 0\n\
          proc /mnt/with\\040space proc ro,nodev 0 0\n"
     );
+}
+
+#[test]
+fn each_mount_names_the_mount_it_sits_on() {
+    let fx = with_mnt();
+    fx.mkdir("/mnt/inner");
+    let fs = TestFs::new("proc");
+    fx.vfs
+        .mount(&fx.caller(), "/mnt/inner", fs, "proc", MountFlags::empty())
+        .unwrap();
+    let mounts = fx.vfs.mounts(&fx.root);
+    let ids: Vec<(u64, u64)> = mounts.iter().map(|m| (m.id, m.parent_id)).collect();
+    let (root, mnt, inner) = (mounts[0].id, mounts[1].id, mounts[2].id);
+    assert_eq!(ids, [(root, root), (mnt, root), (inner, mnt)]);
+    assert_eq!(mounts[1].flags, MountFlags::NOSUID);
 }
 
 #[test]
