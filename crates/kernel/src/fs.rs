@@ -75,6 +75,7 @@ pub fn init(initramfs: &[u8], random_seed: [u8; 32]) -> Result<()> {
         }
         Err(err) => log::error!("initramfs: {err}; keeping what was unpacked before it"),
     }
+    let root = Arc::new(RootFs(root));
     VFS.call_once(|| Vfs::new(root, "rootfs", MountFlags::empty(), clock()));
 
     let devfs = Devfs::new(clock(), random_seed)?;
@@ -83,6 +84,23 @@ pub fn init(initramfs: &[u8], random_seed: [u8; 32]) -> Result<()> {
 
     ensure_console_node()?;
     Ok(())
+}
+
+/// The root tmpfs under the type name Linux gives it in `/proc/mounts`.
+struct RootFs(Arc<Tmpfs>);
+
+impl FileSystem for RootFs {
+    fn name(&self) -> &str {
+        "rootfs"
+    }
+
+    fn root(&self) -> vfs::InodeRef {
+        self.0.root()
+    }
+
+    fn statfs(&self) -> Result<vfs::StatFs> {
+        self.0.statfs()
+    }
 }
 
 /// Linux's rootfs always has `/dev/console`, so init can open it even from

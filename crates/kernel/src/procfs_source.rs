@@ -5,13 +5,15 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
+use linux_raw_sys::general::CAP_LAST_CAP;
 use platform::mm::page::Page;
 use process::Pid;
 use procfs::source::{
-    AddressLayout, Caller, CpuInfo, FdTarget, IdSet, KernelInfo, MapEntry, MapName, MemInfo,
-    MemoryFigures, MountEntry, OpenFd, PidSource, ProcessInfo, ProcessLink, ResourceLimit,
+    AddressLayout, Caller, Capabilities, CpuInfo, FdTarget, IdSet, KernelInfo, MapEntry, MapName,
+    MemInfo, MemoryFigures, MountEntry, OpenFd, PidSource, ProcessInfo, ProcessLink, ResourceLimit,
     SignalMasks, SystemInfo, TaskState as ProcState, RLIMIT_COUNT,
 };
+use vfs::mount::MountFlags;
 
 use crate::mm::{Backing, Prot, VmaRole};
 use crate::task::group::{self, PROCESSES};
@@ -88,6 +90,16 @@ fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
         fs: creds.gid,
     };
     out.groups = creds.groups.clone();
+    // There are no capability sets: root may do everything and others
+    // nothing, which is what these masks say.
+    let all_capabilities = (1u64 << (CAP_LAST_CAP + 1)) - 1;
+    let held = if creds.uid == 0 { all_capabilities } else { 0 };
+    out.capabilities = Capabilities {
+        permitted: held,
+        effective: held,
+        bounding: all_capabilities,
+        ..Capabilities::default()
+    };
     out.umask = Some(process.fs.lock().umask);
     out.fd_slots = process
         .files
@@ -148,8 +160,8 @@ fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
                 start_code: inner.start_code,
                 end_code: inner.end_code,
                 start_stack: inner.start_stack,
-                start_data: inner.end_code,
-                end_data: inner.brk_start,
+                start_data: inner.start_data,
+                end_data: inner.end_data,
                 start_brk: inner.brk_start,
                 arg_start: inner.args.0,
                 arg_end: inner.args.1,
@@ -171,6 +183,15 @@ fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
     }
     out.limits = table;
     out
+}
+
+/// The per-mount options after `rw`/`ro` (`nosuid,relatime`).
+fn per_mount_options(flags: MountFlags) -> String {
+    let text = flags.difference(MountFlags::RDONLY).options();
+    match text.strip_prefix("rw,") {
+        Some(rest) => String::from(rest),
+        None => String::new(),
+    }
 }
 
 /// Reads `[start, end)` of another process's memory through its page tables.
@@ -350,20 +371,17 @@ impl PidSource for KernelPidSource {
                 .into_iter()
                 .map(|m| MountEntry {
                     id: m.id as u32,
-                    // TODO: the mount table does not report parents yet.
-                    parent_id: 1,
+                    parent_id: m.parent_id as u32,
+                    dev: m.dev,
+                    // TODO: the root inside the filesystem of a bind mount;
+                    // every mount shows its filesystem from the top.
                     root: String::from("/"),
                     mount_point: m.target,
                     fs_type: m.fs_type,
                     source: m.source,
-                    read_only: m.options.split(',').any(|o| o == "ro"),
+                    read_only: m.flags.contains(MountFlags::RDONLY),
                     // procfs writes rw/ro itself; the rest are the flags.
-                    mount_flags: m
-                        .options
-                        .split(',')
-                        .filter(|o| *o != "rw" && *o != "ro")
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    mount_flags: per_mount_options(m.flags),
                     ..MountEntry::default()
                 })
                 .collect(),

@@ -166,7 +166,7 @@ fn status_matches_linux_6_1() {
     let mems = format!("{}00000001", "00000000,".repeat(31));
 
     // Linux 6.1 has no Kthread or untag_mask lines (newer kernels do); we
-    // have no THP (so no THP_enabled line, as a Linux built without it) and
+    // have no THP (THP_enabled is 0, as on a Linux built without it) and
     // print "unknown" for speculation controls, as Linux does when it cannot
     // tell.
     let expected = format!(
@@ -178,7 +178,7 @@ fn status_matches_linux_6_1() {
          RssAnon:\t     112 kB\nRssFile:\t    1564 kB\nRssShmem:\t       0 kB\n\
          VmData:\t     360 kB\nVmStk:\t     132 kB\nVmExe:\t      20 kB\n\
          VmLib:\t    1528 kB\nVmPTE:\t      48 kB\nVmSwap:\t       0 kB\n\
-         HugetlbPages:\t       0 kB\nCoreDumping:\t0\nThreads:\t1\nSigQ:\t0/96369\n\
+         HugetlbPages:\t       0 kB\nCoreDumping:\t0\nTHP_enabled:\t0\nThreads:\t1\nSigQ:\t0/96369\n\
          SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n\
          SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n\
          SigCgt:\t0000000000000000\nCapInh:\t0000000000000000\n\

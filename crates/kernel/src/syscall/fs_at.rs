@@ -437,7 +437,12 @@ pub fn sys_mount(source: u64, target: u64, fstype: u64, flags: u64, _data: u64) 
     } else {
         user::read_path(source)?
     };
-    let mount_flags = MountFlags::from_bits_truncate(flags);
+    let mut mount_flags = MountFlags::from_bits_truncate(flags);
+    // As on Linux, relatime unless noatime or strictatime is asked for.
+    if !mount_flags.intersects(MountFlags::NOATIME | MountFlags::STRICTATIME) {
+        mount_flags |= MountFlags::RELATIME;
+    }
+    mount_flags.remove(MountFlags::STRICTATIME);
     if flags & raw::MS_BIND != 0 {
         kfs::with_caller(|caller| vfs().bind_mount(caller, &source, &target, mount_flags))?;
         return Ok(0);

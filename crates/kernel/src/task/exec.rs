@@ -242,12 +242,15 @@ fn map_image(mm: &Arc<Mm>, program: &Program, path: &str) -> Result<()> {
                 Vma::anonymous(file_pages_end, end, prot, VmaRole::Plain),
             );
         }
+        let file_data_end = segment.vaddr + segment.file_size;
         if segment.executable {
-            if inner.start_code == 0 || start < inner.start_code {
-                inner.start_code = start;
+            if inner.start_code == 0 || segment.vaddr < inner.start_code {
+                inner.start_code = segment.vaddr;
             }
-            inner.end_code = inner.end_code.max(segment.vaddr + segment.file_size);
+            inner.end_code = inner.end_code.max(file_data_end);
         }
+        inner.start_data = inner.start_data.max(segment.vaddr);
+        inner.end_data = inner.end_data.max(file_data_end);
     }
     let heap = mm::page_up(program.image.end);
     inner.brk_start = heap;

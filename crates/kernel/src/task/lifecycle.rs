@@ -289,6 +289,10 @@ pub fn spawn_init(
         Arc::new(IrqMutex::new(Default::default())),
         SIGCHLD.number(),
     ));
+    // As on Linux, init starts in the kernel's process group and session,
+    // numbered 0, until it calls setsid.
+    process.pgid.store(0, Ordering::Relaxed);
+    process.sid.store(0, Ordering::Relaxed);
     PROCESSES.lock().insert_process(pid, process.clone());
     let (mm, frame) = match super::exec::load(&process, path, argv, envp) {
         Ok(loaded) => loaded,

@@ -160,7 +160,7 @@ fn push_memory(text: &mut Text, memory: &MemoryFigures) {
     for (label, kb) in lines {
         put!(text, "{}:\t{:8} kB\n", label, kb);
     }
-    // There is no transparent huge page support, so like a Linux built
-    // without it there is no THP_enabled line.
-    text.push_str("CoreDumping:\t0\n");
+    // Linux prints THP_enabled whenever there is an address space, 0 when it
+    // has no transparent huge pages, as here.
+    text.push_str("CoreDumping:\t0\nTHP_enabled:\t0\n");
 }
