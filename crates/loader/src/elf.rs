@@ -87,17 +87,24 @@ fn file_header(bytes: &[u8]) -> Result<FileHeader<LittleEndian>> {
 }
 
 /// How many bytes of the file `parse` needs, from the first
-/// [`ELF_HEADER_LEN`] bytes: the file header plus the program headers.
-pub fn header_len(first: &[u8]) -> Result<usize> {
+/// [`ELF_HEADER_LEN`] bytes: the file header plus the program headers, which
+/// must lie within the file's `file_size` bytes.
+pub fn header_len(first: &[u8], file_size: u64) -> Result<usize> {
     let header = file_header(first)?;
     if header.e_phnum > MAX_PROGRAM_HEADERS {
         return Err(noexec("too many program headers"));
+    }
+    if header.e_phentsize != PROGRAM_HEADER_SIZE {
+        return Err(noexec("program header entries of the wrong size"));
     }
     let table_len = header.e_phnum as u64 * header.e_phentsize as u64;
     let end = header
         .e_phoff
         .checked_add(table_len)
         .ok_or(noexec("program headers overflow"))?;
+    if end > file_size {
+        return Err(noexec("program headers past the end of the file"));
+    }
     usize::try_from(end.max(ELF_HEADER_LEN as u64)).map_err(|_| noexec("program headers overflow"))
 }
 

@@ -51,7 +51,7 @@ fn build(e_type: u16, entry: u64, phdrs: &[Phdr]) -> Vec<u8> {
 }
 
 fn parse_all(bytes: &[u8]) -> Result<ElfImage> {
-    let len = header_len(&bytes[..ELF_HEADER_LEN])?;
+    let len = header_len(&bytes[..ELF_HEADER_LEN], bytes.len() as u64)?;
     parse(
         &bytes[..len.min(bytes.len())],
         bytes.len() as u64,
@@ -148,7 +148,7 @@ fn truncated_files_never_panic() {
     let bytes = build(ET_EXEC, 0x401000, &[text(0x401000)]);
     for len in 0..200 {
         let prefix = &bytes[..len];
-        let _ = header_len(prefix).and_then(|n| {
+        let _ = header_len(prefix, len as u64).and_then(|n| {
             parse(prefix.get(..n).unwrap_or(prefix), len as u64, |_, _| {
                 Ok(Vec::new())
             })
@@ -161,8 +161,20 @@ proptest::proptest! {
     fn random_headers_never_panic(mut bytes in proptest::collection::vec(0u8..=255, 64..512)) {
         bytes[..4].copy_from_slice(b"\x7fELF");
         let size = bytes.len() as u64;
-        let _ = header_len(&bytes[..ELF_HEADER_LEN]).and_then(|n| {
+        let _ = header_len(&bytes[..ELF_HEADER_LEN], size).and_then(|n| {
             parse(bytes.get(..n).unwrap_or(&bytes), size, |_, _| Ok(Vec::new()))
         });
     }
+}
+
+#[test]
+fn program_headers_must_lie_in_the_file() {
+    let mut bytes = build(ET_EXEC, 0x401000, &[text(0x401000)]);
+    // e_phoff far past the end of the file (a fuzzed header once made the
+    // kernel try to allocate that much).
+    bytes[32..40].copy_from_slice(&0xe900_0000_0000u64.to_le_bytes());
+    assert_eq!(errno_of(&bytes), Errno::ENOEXEC);
+    let mut bytes = build(ET_EXEC, 0x401000, &[text(0x401000)]);
+    bytes[54..56].copy_from_slice(&0xffffu16.to_le_bytes()); // e_phentsize
+    assert_eq!(errno_of(&bytes), Errno::ENOEXEC);
 }

@@ -170,7 +170,7 @@ fn load_program(path: &str, mut argv: Vec<Vec<u8>>, depth: usize) -> Result<Prog
     if !elf::has_elf_magic(&first) || first.len() < ELF_HEADER_LEN {
         return Err(Errno::ENOEXEC.into());
     }
-    let header_len = elf::header_len(&first[..ELF_HEADER_LEN])?;
+    let header_len = elf::header_len(&first[..ELF_HEADER_LEN], stat.size)?;
     let mut headers = vec![0u8; header_len];
     let got = read_fully(&inode, 0, &mut headers)?;
     headers.truncate(got);
