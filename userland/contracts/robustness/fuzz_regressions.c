@@ -106,6 +106,22 @@ static void select_huge_timeout(void)
 	contract_wait(child);
 }
 
+/* An executable whose program headers claim to be terabytes into the file. */
+static void exec_far_program_headers(void)
+{
+	unsigned char head[64];
+	uint64_t far = 0xe90000000000ULL;
+	char *argv[] = { "far", NULL };
+	int fd = open("/proc/self/exe", O_RDONLY);
+
+	CHECK("far_read_self", fd >= 0 && read(fd, head, sizeof(head)) == sizeof(head));
+	close(fd);
+	memcpy(head + 32, &far, sizeof(far)); /* e_phoff */
+	CHECK("far_write", contract_write_file("far", (const char *)head, sizeof(head)) == 0);
+	CHECK("far_chmod", chmod("far", 0755) == 0);
+	CHECK("exec_far_program_headers_fails", execve("far", argv, NULL) == -1);
+}
+
 int main(void)
 {
 	clone3_stacks();
@@ -113,5 +129,6 @@ int main(void)
 	mremap_wrapping();
 	offsets_that_wrap();
 	select_huge_timeout();
+	exec_far_program_headers();
 	contract_pass();
 }
