@@ -20,43 +20,48 @@ pub fn set_cmdline(cmdline: &str) {
     CMDLINE.call_once(|| String::from(cmdline));
 }
 
+/// `/proc/stat`, `/proc/uptime` and `/proc/loadavg` figures. Everything here
+/// is a counter kept as things happen, so reading it costs the same with any
+/// number of processes.
 pub fn system() -> SystemInfo {
     let uptime_ns = platform::time::monotonic_ns();
-    let processes = group::all();
-    let (mut user, mut kernel) = (0, 0);
-    let mut threads = 0;
-    for process in &processes {
-        let (u, s) = process.times();
-        user += u;
-        kernel += s;
-        threads += process.threads.lock().len() as u32;
-    }
-    let busy = user + kernel;
-    let idle = (uptime_ns / NS_PER_TICK).saturating_sub(busy);
-    let times = CpuTimes {
-        user,
-        system: kernel,
-        idle,
-        ..CpuTimes::default()
+    let cpu_times: Vec<CpuTimes> = sched::cpu_ticks()
+        .iter()
+        .map(|ticks| CpuTimes {
+            user: user_hz(ticks.user),
+            nice: user_hz(ticks.nice),
+            system: user_hz(ticks.system),
+            idle: user_hz(ticks.idle),
+            ..CpuTimes::default()
+        })
+        .collect();
+    let idle_ticks: u64 = cpu_times.iter().map(|times| times.idle).sum();
+    let (forks, threads, last_pid) = {
+        let table = group::PROCESSES.lock();
+        (table.created(), table.thread_count(), table.last_pid())
     };
-    let table = group::PROCESSES.lock();
-    let last_pid = table.last_pid();
-    drop(table);
     SystemInfo {
         uptime_ns,
-        idle_ns: idle * NS_PER_TICK,
+        idle_ns: idle_ticks * NS_PER_TICK,
         boot_time_secs: (platform::time::realtime_ns().saturating_sub(uptime_ns)) / 1_000_000_000,
-        cpu_times: vec![times],
+        cpu_times,
+        // TODO: per-vector interrupt counts; the platform does not count them.
         interrupts: Vec::new(),
         context_switches: sched::context_switches(),
-        forks: last_pid as u64,
-        running: sched::runnable_count() as u32 + 1,
+        forks,
+        running: sched::running_count() as u32,
+        // Nothing waits for block I/O: there are no block devices.
         blocked: 0,
         load_averages: crate::load::averages_fixed(),
-        threads,
+        threads: threads as u32,
         last_pid,
         ..SystemInfo::default()
     }
+}
+
+/// Scheduler ticks (`TICK_HZ`) as `USER_HZ` ticks.
+fn user_hz(ticks: u64) -> u64 {
+    ticks * crate::task::exec::USER_HZ / platform::time::TICK_HZ
 }
 
 pub fn memory() -> MemInfo {

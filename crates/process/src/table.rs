@@ -14,6 +14,8 @@ pub struct ProcessTable<P> {
     processes: BTreeMap<Pid, Arc<P>>,
     threads: BTreeMap<Pid, Pid>,
     pids: PidAllocator,
+    /// Processes and threads registered since boot (`/proc/stat` `processes`).
+    created: u64,
 }
 
 impl<P> ProcessTable<P> {
@@ -22,6 +24,7 @@ impl<P> ProcessTable<P> {
             processes: BTreeMap::new(),
             threads: BTreeMap::new(),
             pids: PidAllocator::new(pid_max),
+            created: 0,
         }
     }
 
@@ -38,11 +41,13 @@ impl<P> ProcessTable<P> {
     pub fn insert_process(&mut self, pid: Pid, process: Arc<P>) {
         self.threads.insert(pid, pid);
         self.processes.insert(pid, process);
+        self.created += 1;
     }
 
     /// Records `tid`, allocated with `allocate_id`, as a thread of `tgid`.
     pub fn insert_thread(&mut self, tid: Pid, tgid: Pid) {
         self.threads.insert(tid, tgid);
+        self.created += 1;
     }
 
     /// Frees a thread id (its group stays until `remove_process`).
@@ -102,6 +107,12 @@ impl<P> ProcessTable<P> {
         self.threads.len()
     }
 
+    /// How many processes and threads were registered since the table was
+    /// made, reaped ones included.
+    pub fn created(&self) -> u64 {
+        self.created
+    }
+
     pub fn last_pid(&self) -> Pid {
         self.pids.last()
     }
@@ -154,6 +165,17 @@ mod tests {
         let tid = table.allocate_id().unwrap();
         table.insert_thread(tid, 1);
         assert_ne!(table.allocate_id(), Some(tid));
+    }
+
+    #[test]
+    fn created_counts_processes_and_threads_including_reaped_ones() {
+        let mut table = table_with(3);
+        let tid = table.allocate_id().unwrap();
+        table.insert_thread(tid, 1);
+        let unused = table.allocate_id().unwrap();
+        table.release_id(unused);
+        table.remove_process(2);
+        assert_eq!(table.created(), 4);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use platform::arch::irq::{self, IrqMutex};
 use platform::arch::switch;
@@ -35,6 +36,29 @@ struct Cpu {
     need_resched: bool,
     /// Context switches so far (/proc/stat `ctxt`).
     switches: u64,
+    ticks: CpuTicks,
+}
+
+/// Timer ticks a CPU spent, by what it was running (/proc/stat's cpu lines).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTicks {
+    /// In user mode, tasks with nice <= 0.
+    pub user: u64,
+    /// In user mode, tasks with nice > 0.
+    pub nice: u64,
+    /// In the kernel on behalf of a task.
+    pub system: u64,
+    /// In the idle task.
+    pub idle: u64,
+}
+
+impl CpuTicks {
+    const ZERO: CpuTicks = CpuTicks {
+        user: 0,
+        nice: 0,
+        system: 0,
+        idle: 0,
+    };
 }
 
 // TODO: one entry per CPU once application processors are started; every
@@ -46,6 +70,7 @@ static CPU: IrqMutex<Cpu> = IrqMutex::new(Cpu {
     run_queue: RunQueue::new(),
     need_resched: false,
     switches: 0,
+    ticks: CpuTicks::ZERO,
 });
 
 /// Sleepers with a deadline, by (deadline, task id).
@@ -151,6 +176,13 @@ pub fn tick(from_user: bool, now_ns: u64) {
         if let Some(current) = cpu.current.clone() {
             current.account_tick(from_user);
             let is_idle = cpu.idle.as_ref().is_some_and(|i| Arc::ptr_eq(i, &current));
+            let counter = match (is_idle, from_user) {
+                (true, _) => &mut cpu.ticks.idle,
+                (false, true) if current.nice() > 0 => &mut cpu.ticks.nice,
+                (false, true) => &mut cpu.ticks.user,
+                (false, false) => &mut cpu.ticks.system,
+            };
+            *counter += 1;
             if is_idle || current.consume_slice() {
                 cpu.need_resched = !cpu.run_queue.is_empty() || is_idle;
             }
@@ -183,6 +215,21 @@ pub fn need_resched() -> bool {
 /// Context switches so far.
 pub fn context_switches() -> u64 {
     this_cpu().lock().switches
+}
+
+/// Ticks spent by each CPU since boot, indexed by CPU number.
+pub fn cpu_ticks() -> Vec<CpuTicks> {
+    alloc::vec![this_cpu().lock().ticks]
+}
+
+/// Tasks on a CPU or waiting in a run queue, idle tasks not counted.
+pub fn running_count() -> usize {
+    let cpu = this_cpu().lock();
+    let busy = match (&cpu.current, &cpu.idle) {
+        (Some(current), Some(idle)) => !Arc::ptr_eq(current, idle),
+        (current, _) => current.is_some(),
+    };
+    cpu.run_queue.len() + usize::from(busy)
 }
 
 /// Tasks waiting in run queues.
