@@ -54,7 +54,7 @@ fn kernel_main(boot: BootInfo) -> ! {
         None => {}
     }
     if let Some(selection) = &options.ktest {
-        ktest::run(selection);
+        ktest::run(selection, boot.initrd_bytes());
     }
     start_init(&boot, &options)
 }

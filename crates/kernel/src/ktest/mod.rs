@@ -7,6 +7,7 @@
 //! summary line `ktest: N passed, M failed`, and QEMU exits through
 //! `isa-debug-exit`: status 33 when all passed, 35 otherwise.
 
+mod fs;
 mod platform;
 mod user;
 
@@ -23,7 +24,12 @@ pub type TestResult = Result<(), String>;
 pub type Test = (&'static str, fn() -> TestResult);
 
 /// Every suite.
-const SUITES: &[&[Test]] = &[platform::TESTS, crate::cmdline::TESTS, user::TESTS];
+const SUITES: &[&[Test]] = &[
+    platform::TESTS,
+    crate::cmdline::TESTS,
+    user::TESTS,
+    fs::TESTS,
+];
 
 /// Fails the current test with a formatted reason unless `cond` holds.
 #[macro_export]
@@ -39,8 +45,10 @@ fn all_tests() -> impl Iterator<Item = &'static Test> {
     SUITES.iter().flat_map(|suite| suite.iter())
 }
 
-/// Runs the selected tests, reports them and leaves QEMU.
-pub fn run(selection: &TestSelection) -> ! {
+/// Runs the selected tests, reports them and leaves QEMU. `initramfs` is
+/// what the kernel was booted with, for the filesystem tests.
+pub fn run(selection: &TestSelection, initramfs: Option<&'static [u8]>) -> ! {
+    fs::set_boot_initramfs(initramfs);
     if log::max_level() < LevelFilter::Info {
         ::platform::logger::set_level(LevelFilter::Info);
     }
