@@ -10,6 +10,7 @@
  *                    power off when it exits.
  *   contracts        every program listed in /contracts/list, one after the
  *                    other, each framed by @@CONTRACT lines; power off.
+ *                    `contracts=a,b` keeps those whose name contains a or b.
  *   script           /bin/sh /etc/session.sh when it exists; power off.
  *   bench            the benchmarks, with the comma-separated words of the
  *                    `benchargs` variable as arguments; power off.
@@ -483,8 +484,31 @@ static void run_one_contract(const char *name, unsigned index)
 	reap_exited();
 }
 
+/* Whether `name` is selected by the comma-separated words of `filter`. */
+static int selected(const char *name, const char *filter)
+{
+	char word[128];
+	const char *start = filter;
+
+	if (!filter || !*filter)
+		return 1;
+	while (*start) {
+		size_t len = strcspn(start, ",");
+
+		if (len > 0 && len < sizeof(word)) {
+			memcpy(word, start, len);
+			word[len] = '\0';
+			if (strstr(name, word))
+				return 1;
+		}
+		start += len + (start[len] == ',');
+	}
+	return 0;
+}
+
 static _Noreturn void run_contracts(void)
 {
+	const char *filter = getenv("contracts");
 	char *list = read_whole_file(CONTRACT_LIST);
 	unsigned index = 0;
 	char *line, *next;
@@ -497,7 +521,7 @@ static _Noreturn void run_contracts(void)
 			*next++ = '\0';
 		else
 			next = line + strlen(line);
-		if (line[0] == '\0' || line[0] == '#')
+		if (line[0] == '\0' || line[0] == '#' || !selected(line, filter))
 			continue;
 		run_one_contract(line, index++);
 	}

@@ -170,24 +170,34 @@ fn next_signal(task: &Task) -> Option<(Signal, SigInfo)> {
 /// Runs on every return to user mode: acts on pending signals and sets up
 /// syscall restarts.
 pub fn deliver(frame: &mut TrapFrame) {
+    if let Some(status) = deliver_or_exit(frame) {
+        // Nothing of the task is held here: an exit never returns, so whatever
+        // this frame still referenced would never be released.
+        lifecycle::exit_group(status);
+    }
+}
+
+/// Handles pending signals until one runs a handler; returns the status to
+/// exit with when one ends the process (or it is already ending).
+fn deliver_or_exit(frame: &mut TrapFrame) -> Option<ExitStatus> {
     let task = sched::current();
     let mut handled = false;
     while let Some((signal, info)) = next_signal(&task) {
         if let Some(status) = task.process.life.lock().group_exit {
-            lifecycle::exit_thread(status);
+            return Some(status);
         }
         let action = task.process.sigactions.lock().get(signal);
         match action.disposition(signal) {
             Disposition::Ignore | Disposition::Default(DefaultAction::Continue) => {}
             Disposition::Default(DefaultAction::Ignore) => {}
             Disposition::Default(DefaultAction::Terminate) => {
-                lifecycle::exit_group(ExitStatus::Signaled {
+                return Some(ExitStatus::Signaled {
                     signal,
                     core: false,
-                })
+                });
             }
             Disposition::Default(DefaultAction::Core) => {
-                lifecycle::exit_group(ExitStatus::Signaled { signal, core: true })
+                return Some(ExitStatus::Signaled { signal, core: true });
             }
             Disposition::Default(DefaultAction::Stop) => stop(&task, signal),
             Disposition::Handler(action) => {
@@ -211,6 +221,7 @@ pub fn deliver(frame: &mut TrapFrame) {
     if !handled {
         restart_syscall(frame, &task, None);
     }
+    None
 }
 
 /// Turns a pending restart code into a restart or EINTR. `with_handler` is

@@ -1,0 +1,115 @@
+/*
+ * no_leaks - processes that end, however they end, give their memory back:
+ * after a hundred children that exit, a hundred killed by SIGKILL, a hundred
+ * that fault, a hundred killed by SIGTERM and a hundred that exit with a
+ * second thread still running, MemFree comes back within a
+ * margin each time.
+ */
+#include "contract.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+
+#define ROUNDS 100
+/* Kernel heap caches may keep a little. */
+#define MARGIN_KIB 1024
+
+static long mem_free_kib(void)
+{
+	char buf[4096];
+	char *line;
+
+	if (contract_read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
+		return -1;
+	line = strstr(buf, "MemFree:");
+	return line ? strtol(line + strlen("MemFree:"), NULL, 10) : -1;
+}
+
+static const char *const WAYS[] = { "exit", "sigkill", "segv", "sigterm", "thread" };
+#define NWAYS ((int)(sizeof(WAYS) / sizeof(WAYS[0])))
+
+static void *spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		sched_yield();
+	return NULL;
+}
+
+/* A child that touches some memory and ends in `way`. */
+static _Noreturn void child(int way)
+{
+	char *mem = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	pthread_t thread;
+
+	if (mem != MAP_FAILED)
+		memset(mem, 1, 64 * 1024);
+	if (chdir("/proc") < 0)
+		_exit(2);
+	switch (way) {
+	case 0:
+		_exit(0);
+	case 1:
+		kill(getpid(), SIGKILL);
+		break;
+	case 2:
+		*(volatile int *)(uintptr_t)mem_free_kib = 1;
+		break;
+	case 3:
+		raise(SIGTERM);
+		break;
+	default:
+		/* exit_group with another thread still running. */
+		if (pthread_create(&thread, NULL, spin, NULL) == 0)
+			_exit(0);
+		break;
+	}
+	_exit(3);
+}
+
+static void children(int way)
+{
+	int round;
+
+	for (round = 0; round < ROUNDS; round++) {
+		pid_t pid = contract_fork();
+
+		if (pid == 0)
+			child(way);
+		contract_wait(pid);
+	}
+}
+
+int main(void)
+{
+	int way;
+
+	/* A first round warms caches that stay allocated. */
+	for (way = 0; way < NWAYS; way++)
+		children(way);
+	for (way = 0; way < NWAYS; way++) {
+		long before, after;
+		char name[64];
+
+		sync();
+		before = mem_free_kib();
+		CHECK("meminfo_before", before > 0);
+		children(way);
+		sync();
+		contract_sleep_ms(100);
+		after = mem_free_kib();
+		CHECK("meminfo_after", after > 0);
+		snprintf(name, sizeof(name), "memory_returns_after_%s", WAYS[way]);
+		if (before - after > MARGIN_KIB) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "%ld KiB less free after %d children",
+				 before - after, ROUNDS);
+			contract_fail_why(name, why);
+		}
+		contract_ok(name);
+	}
+	contract_pass();
+}
