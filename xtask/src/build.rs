@@ -47,6 +47,37 @@ pub struct Contract {
     pub name: String,
     pub source: PathBuf,
     pub binary: PathBuf,
+    /// The C library it is built against (musl unless its first line says
+    /// `// contract: cc=gcc`, which builds it statically against glibc).
+    pub libc: Libc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Libc {
+    Musl,
+    Glibc,
+}
+
+impl Libc {
+    fn compiler(self) -> &'static str {
+        match self {
+            Libc::Musl => "musl-gcc",
+            Libc::Glibc => "gcc",
+        }
+    }
+
+    /// What the first line of a contract's source asks for.
+    fn of_source(source: &Path) -> Result<Libc> {
+        let text = fs::read_to_string(source)?;
+        let first = text.lines().next().unwrap_or_default();
+        Ok(
+            match first.trim().strip_prefix("// contract:").map(str::trim) {
+                Some("cc=gcc") => Libc::Glibc,
+                Some(other) => bail!("{}: unknown contract option `{other}`", source.display()),
+                None => Libc::Musl,
+            },
+        )
+    }
 }
 
 impl Contract {
@@ -85,11 +116,13 @@ pub fn contracts() -> Result<Vec<Contract>> {
                     .to_string_lossy()
                     .into_owned();
                 let binary = out_dir.join(&area_name).join(&name);
+                let libc = Libc::of_source(&source)?;
                 found.push(Contract {
                     area: area_name.clone(),
                     name,
                     source,
                     binary,
+                    libc,
                 });
             }
         }
@@ -108,8 +141,15 @@ pub fn userland() -> Result<Userland> {
     let bench = compile_dir(&root.join("userland/bench"), &out.join("bench"), &headers)?;
     let fuzz = compile_dir(&root.join("userland/fuzz"), &out.join("fuzz"), &headers)?;
     let contracts = contracts()?;
+    if contracts
+        .iter()
+        .any(|contract| contract.libc == Libc::Glibc)
+    {
+        prereq::ensure(&[Tool::GlibcStatic])?;
+    }
     for contract in &contracts {
-        compile(
+        compile_with(
+            contract.libc,
             std::slice::from_ref(&contract.source),
             &contract.binary,
             &headers,
@@ -137,6 +177,10 @@ fn compile_dir(dir: &Path, binary: &Path, headers: &[PathBuf]) -> Result<Option<
 }
 
 fn compile(sources: &[PathBuf], binary: &Path, headers: &[PathBuf]) -> Result<()> {
+    compile_with(Libc::Musl, sources, binary, headers)
+}
+
+fn compile_with(libc: Libc, sources: &[PathBuf], binary: &Path, headers: &[PathBuf]) -> Result<()> {
     let inputs: Vec<PathBuf> = sources.iter().chain(headers).cloned().collect();
     if !util::is_stale(binary, &inputs) {
         return Ok(());
@@ -145,7 +189,7 @@ fn compile(sources: &[PathBuf], binary: &Path, headers: &[PathBuf]) -> Result<()
         fs::create_dir_all(parent)?;
     }
     let include = util::root().join("userland/include");
-    let mut cc = Command::new("musl-gcc");
+    let mut cc = Command::new(libc.compiler());
     cc.args(["-static", "-O2", "-Wall"])
         .arg("-I")
         .arg(include)

@@ -12,6 +12,8 @@ use crate::util::{self, Result};
 pub enum Tool {
     Qemu,
     MuslGcc,
+    /// gcc with glibc's static libraries, for the contracts built against glibc.
+    GlibcStatic,
     Busybox,
     Xorriso,
     Ovmf,
@@ -23,6 +25,7 @@ impl Tool {
         match self {
             Tool::Qemu => "qemu-system-x86",
             Tool::MuslGcc => "musl-tools",
+            Tool::GlibcStatic => "gcc libc6-dev",
             Tool::Busybox => "busybox-static",
             Tool::Xorriso => "xorriso",
             Tool::Ovmf => "ovmf",
@@ -34,6 +37,10 @@ impl Tool {
         match self {
             Tool::Qemu => util::which("qemu-system-x86_64").is_some(),
             Tool::MuslGcc => util::which("musl-gcc").is_some(),
+            Tool::GlibcStatic => {
+                util::which("gcc").is_some()
+                    && Path::new("/usr/lib/x86_64-linux-gnu/libc.a").is_file()
+            }
             Tool::Busybox => is_static_elf(Path::new(BUSYBOX)),
             Tool::Xorriso => util::which("xorriso").is_some(),
             Tool::Ovmf => ovmf_code().is_some(),
@@ -63,7 +70,7 @@ pub fn ensure(tools: &[Tool]) -> Result<()> {
     let mut packages: Vec<&str> = tools
         .iter()
         .filter(|tool| !tool.is_present())
-        .map(|tool| tool.package())
+        .flat_map(|tool| tool.package().split_whitespace())
         .collect();
     packages.dedup();
     if packages.is_empty() {
@@ -137,6 +144,7 @@ pub fn check_all() -> Result<()> {
     ensure(&[
         Tool::Qemu,
         Tool::MuslGcc,
+        Tool::GlibcStatic,
         Tool::Busybox,
         Tool::Xorriso,
         Tool::Ovmf,
