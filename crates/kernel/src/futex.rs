@@ -1,8 +1,11 @@
 //! Futexes: user-space locks sleep and wake through the kernel here.
 //!
-//! A futex is named by the physical address of its word, so the same word
-//! seen through different mappings (threads, MAP_SHARED across fork) is the
-//! same futex. Waiters queue per address, each with its wake bitset.
+//! A futex in a private mapping is named by its address space and virtual
+//! address, so copy-on-write moving the word to another frame (a write after
+//! fork) does not lose its waiters; one in a MAP_SHARED mapping is named by
+//! the physical address of its word, so every mapping of it (across fork,
+//! or of the same file) is the same futex. Waiters queue per key, each with
+//! its wake bitset.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -27,20 +30,28 @@ struct Waiter {
     woken: Arc<AtomicBool>,
 }
 
-static FUTEXES: IrqMutex<BTreeMap<u64, Vec<Waiter>>> = IrqMutex::new(BTreeMap::new());
+/// `(address space, virtual address)` for a private mapping, `(0, physical
+/// address)` for a shared one.
+type Key = (usize, u64);
 
-/// The key of the futex word at `uaddr`: its physical address. The word is
-/// read first so the page is present.
-fn key(uaddr: u64) -> Result<u64> {
+static FUTEXES: IrqMutex<BTreeMap<Key, Vec<Waiter>>> = IrqMutex::new(BTreeMap::new());
+
+/// The key of the futex word at `uaddr`. The word is read first so the page
+/// is present.
+fn key(uaddr: u64) -> Result<Key> {
     if uaddr % 4 != 0 {
         return Err(Errno::EINVAL.into());
     }
     let _: u32 = user::read(uaddr)?;
     let task = sched::current();
     let mm = task.mm().ok_or(Errno::EFAULT)?;
+    let inner = mm.lock();
+    if !inner.find(uaddr).is_some_and(|vma| vma.shared) {
+        return Ok((Arc::as_ptr(&mm) as usize, uaddr));
+    }
     let page = uaddr & !0xfff;
-    let (frame, _) = mm.lock().space.translate(page).ok_or(Errno::EFAULT)?;
-    Ok(frame.start_address().as_u64() + (uaddr & 0xfff))
+    let (frame, _) = inner.space.translate(page).ok_or(Errno::EFAULT)?;
+    Ok((0, frame.start_address().as_u64() + (uaddr & 0xfff)))
 }
 
 /// FUTEX_WAIT(_BITSET): sleeps while `*uaddr == expected`.
@@ -76,7 +87,7 @@ pub fn wait(uaddr: u64, expected: u32, bitset: u32, deadline_ns: Option<u64>) ->
     }
 }
 
-fn remove_waiter(key: u64, woken: &Arc<AtomicBool>) {
+fn remove_waiter(key: Key, woken: &Arc<AtomicBool>) {
     let mut futexes = FUTEXES.lock();
     if let Some(waiters) = futexes.get_mut(&key) {
         waiters.retain(|w| !Arc::ptr_eq(&w.woken, woken));
@@ -86,8 +97,8 @@ fn remove_waiter(key: u64, woken: &Arc<AtomicBool>) {
     }
 }
 
-/// Wakes up to `count` waiters on the futex with physical key `key`.
-fn wake_key(key: u64, count: usize, bitset: u32) -> usize {
+/// Wakes up to `count` waiters on the futex `key`.
+fn wake_key(key: Key, count: usize, bitset: u32) -> usize {
     let mut woken = 0;
     {
         let mut futexes = FUTEXES.lock();
