@@ -127,7 +127,7 @@ fn return_to_user(frame: &mut TrapFrame) {
     let task = sched::current();
     let child_tid = task.set_child_tid.swap(0, Ordering::Relaxed);
     if child_tid != 0 {
-        let _ = crate::user::write(child_tid, &(task.tid as i32));
+        let _ = crate::user::write(child_tid, &(task.tid() as i32));
     }
     drop(task);
     signal::deliver(frame);

@@ -170,34 +170,50 @@ fn next_signal(task: &Task) -> Option<(Signal, SigInfo)> {
 /// Runs on every return to user mode: acts on pending signals and sets up
 /// syscall restarts.
 pub fn deliver(frame: &mut TrapFrame) {
-    if let Some(status) = deliver_or_exit(frame) {
-        // Nothing of the task is held here: an exit never returns, so whatever
-        // this frame still referenced would never be released.
-        lifecycle::exit_group(status);
+    // Nothing of the task is held here: an exit never returns, so whatever
+    // this frame still referenced would never be released.
+    match deliver_or_exit(frame) {
+        Some(Ending::Group(status)) => lifecycle::exit_group(status),
+        Some(Ending::Thread) => lifecycle::exit_thread(ExitStatus::Signaled {
+            signal: SIGKILL,
+            core: false,
+        }),
+        None => {}
     }
 }
 
-/// Handles pending signals until one runs a handler; returns the status to
-/// exit with when one ends the process (or it is already ending).
-fn deliver_or_exit(frame: &mut TrapFrame) -> Option<ExitStatus> {
+/// How a pending signal ends the current thread.
+enum Ending {
+    /// The whole process, with this status.
+    Group(ExitStatus),
+    /// This thread alone: another thread's execve replaces the program.
+    Thread,
+}
+
+/// Handles pending signals until one runs a handler; says how the thread
+/// ends when a signal ends it (or its process is already ending).
+fn deliver_or_exit(frame: &mut TrapFrame) -> Option<Ending> {
     let task = sched::current();
     let mut handled = false;
     while let Some((signal, info)) = next_signal(&task) {
+        if task.exec_victim.load(core::sync::atomic::Ordering::Acquire) {
+            return Some(Ending::Thread);
+        }
         if let Some(status) = task.process.life.lock().group_exit {
-            return Some(status);
+            return Some(Ending::Group(status));
         }
         let action = task.process.sigactions.lock().get(signal);
         match action.disposition(signal) {
             Disposition::Ignore | Disposition::Default(DefaultAction::Continue) => {}
             Disposition::Default(DefaultAction::Ignore) => {}
             Disposition::Default(DefaultAction::Terminate) => {
-                return Some(ExitStatus::Signaled {
+                return Some(Ending::Group(ExitStatus::Signaled {
                     signal,
                     core: false,
-                });
+                }));
             }
             Disposition::Default(DefaultAction::Core) => {
-                return Some(ExitStatus::Signaled { signal, core: true });
+                return Some(Ending::Group(ExitStatus::Signaled { signal, core: true }));
             }
             Disposition::Default(DefaultAction::Stop) => stop(&task, signal),
             Disposition::Handler(action) => {

@@ -210,7 +210,7 @@ pub fn sys_getpid() -> SysResult {
 }
 
 pub fn sys_gettid() -> SysResult {
-    Ok(sched::current().tid as usize)
+    Ok(sched::current().tid() as usize)
 }
 
 pub fn sys_getppid() -> SysResult {
@@ -220,7 +220,7 @@ pub fn sys_getppid() -> SysResult {
 pub fn sys_set_tid_address(addr: u64) -> SysResult {
     let task = sched::current();
     task.clear_child_tid.store(addr, Ordering::Relaxed);
-    Ok(task.tid as usize)
+    Ok(task.tid() as usize)
 }
 
 fn process_or_self(pid: u64) -> Result<alloc::sync::Arc<crate::task::Process>> {

@@ -4,6 +4,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 
 use loader::elf::{self, ElfImage, ELF_HEADER_LEN};
 use loader::script::SHEBANG_MAX;
@@ -47,11 +48,42 @@ pub fn execve(
     let (mm, new_frame) = load(&task.process, path, argv, envp)?;
 
     // Point of no return: the old program is gone from here on.
+    become_sole_thread(&task);
     drop(task.replace_mm(mm));
     *frame = new_frame;
     let _ = task.set_fs_base(0);
     platform::arch::fpu::reset_registers();
     Ok(())
+}
+
+/// Ends every other thread of the caller's process and waits until they are
+/// gone; a caller that is not the leader takes over the process id as its
+/// thread id, so the new program runs with `gettid() == getpid()`.
+fn become_sole_thread(task: &Arc<super::Task>) {
+    let process = &task.process;
+    let others: Vec<Arc<super::Task>> = process
+        .threads
+        .lock()
+        .iter()
+        .filter(|other| !Arc::ptr_eq(other, task))
+        .cloned()
+        .collect();
+    for other in &others {
+        other.exec_victim.store(true, Ordering::Release);
+        crate::signal::kill_thread(other);
+    }
+    drop(others);
+    // Uninterruptible: the victims exit at their next return to user mode.
+    let _ = sched::wait_until(Some(&process.thread_exit), None, false, || {
+        (process.threads.lock().len() == 1).then_some(())
+    });
+    let old_tid = task.tid();
+    if old_tid != process.pid {
+        task.set_tid(process.pid);
+        super::group::PROCESSES.lock().remove_thread(old_tid);
+    }
+    // The old program's clear-tid word is gone with its address space.
+    task.clear_child_tid.store(0, Ordering::Relaxed);
 }
 
 /// Builds the address space and first register frame of `path` for

@@ -53,6 +53,8 @@ pub struct Process {
     pub life: IrqMutex<LifeState>,
     /// The parent sleeps here in wait4; children wake it when they change.
     pub child_wait: WaitQueue,
+    /// Woken whenever one of the threads exits (exec waits here for the others).
+    pub thread_exit: WaitQueue,
     pub comm: Mutex<String>,
     pub exe: Mutex<String>,
     pub limits: Mutex<ResourceLimits>,
@@ -98,7 +100,7 @@ impl Process {
         let threads = self.threads.lock();
         threads
             .iter()
-            .find(|t| t.tid == self.pid)
+            .find(|t| t.tid() == self.pid)
             .or(threads.first())
             .cloned()
     }
@@ -141,7 +143,7 @@ pub fn lookup_thread(tid: Pid) -> Option<(Arc<Process>, Arc<Task>)> {
         .threads
         .lock()
         .iter()
-        .find(|t| t.tid == tid)
+        .find(|t| t.tid() == tid)
         .cloned()?;
     Some((process, task))
 }

@@ -243,6 +243,7 @@ fn blank_process(
         children: Mutex::new(Vec::new()),
         life: IrqMutex::new(LifeState::default()),
         child_wait: WaitQueue::new(),
+        thread_exit: WaitQueue::new(),
         comm: Mutex::new(String::new()),
         exe: Mutex::new(String::new()),
         limits: Mutex::new(Default::default()),
@@ -336,11 +337,12 @@ pub fn exit_thread(status: ExitStatus) -> ! {
     process
         .dead_stime
         .fetch_add(task.stime.load(Ordering::Relaxed), Ordering::Relaxed);
-    if task.tid != process.pid {
-        PROCESSES.lock().remove_thread(task.tid);
+    if task.tid() != process.pid {
+        PROCESSES.lock().remove_thread(task.tid());
     }
     drop(task.take_mm());
     finish_vfork(&process);
+    process.thread_exit.wake_all();
 
     if last {
         let status = process.life.lock().group_exit.unwrap_or(status);

@@ -11,7 +11,7 @@ pub mod sched;
 pub mod wait_queue;
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 use platform::arch::irq::IrqMutex;
 use platform::arch::switch::{KernelStack, SwitchContext};
@@ -57,7 +57,9 @@ pub struct TaskSignals {
 
 /// A thread of execution.
 pub struct Task {
-    pub tid: Pid,
+    /// The thread id; it changes once, when a thread other than the leader
+    /// calls execve and takes over the process id.
+    tid: AtomicU32,
     pub process: Arc<Process>,
     context: SpinMutex<SwitchContext>,
     /// `None` for the boot CPU's idle task, which runs on the boot stack.
@@ -69,6 +71,9 @@ pub struct Task {
     pub clear_child_tid: AtomicU64,
     /// CLONE_CHILD_SETTID: where to store the tid on the first return to user.
     pub set_child_tid: AtomicU64,
+    /// Set by another thread's execve: this thread ends at its next return
+    /// to user mode, alone, not with the whole group.
+    pub exec_victim: AtomicBool,
     /// The syscall number being served, for restarts after a signal.
     pub syscall_nr: AtomicU64,
     slice: AtomicU32,
@@ -91,7 +96,7 @@ impl Task {
         mm: Option<Arc<Mm>>,
     ) -> Task {
         Task {
-            tid,
+            tid: AtomicU32::new(tid),
             process,
             context: SpinMutex::new(context),
             _stack: stack,
@@ -100,11 +105,21 @@ impl Task {
             signals: IrqMutex::new(TaskSignals::default()),
             clear_child_tid: AtomicU64::new(0),
             set_child_tid: AtomicU64::new(0),
+            exec_victim: AtomicBool::new(false),
             syscall_nr: AtomicU64::new(0),
             slice: AtomicU32::new(0),
             utime: AtomicU64::new(0),
             stime: AtomicU64::new(0),
         }
+    }
+
+    pub fn tid(&self) -> Pid {
+        self.tid.load(Ordering::Relaxed)
+    }
+
+    /// Exec by a thread other than the leader: it becomes the leader.
+    pub(super) fn set_tid(&self, tid: Pid) {
+        self.tid.store(tid, Ordering::Relaxed);
     }
 
     pub fn state(&self) -> TaskState {

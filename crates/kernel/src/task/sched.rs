@@ -272,7 +272,7 @@ pub fn wait_until<T>(
             queue.add(&task);
         }
         if let Some(deadline) = deadline_ns {
-            TIMERS.lock().insert((deadline, task.tid), task.clone());
+            TIMERS.lock().insert((deadline, task.tid()), task.clone());
         }
         // A wake-up may have raced with the checks above; look once more.
         if let Some(value) = condition() {
@@ -292,7 +292,7 @@ fn cancel_sleep(task: &Arc<Task>, queue: Option<&WaitQueue>, deadline_ns: Option
         queue.remove(task);
     }
     if let Some(deadline) = deadline_ns {
-        TIMERS.lock().remove(&(deadline, task.tid));
+        TIMERS.lock().remove(&(deadline, task.tid()));
     }
 }
 
