@@ -40,7 +40,7 @@ fn state_of(process: &Process, task: Option<&Arc<Task>>) -> ProcState {
 fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
     let main = task.cloned().or_else(|| process.main_thread());
     let mut out = ProcessInfo {
-        pid: task.map_or(process.pid, |t| t.tid),
+        pid: task.map_or(process.pid, |t| t.tid()),
         tgid: process.pid,
         ppid: process.ppid(),
         pgrp: process.pgid(),
@@ -54,10 +54,14 @@ fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
         exit_signal: process.exit_signal as i32,
         ..ProcessInfo::default()
     };
-    let comm = process.comm();
-    for &byte in comm.as_bytes().iter().take(procfs::source::COMM_MAX) {
-        out.comm.push(byte);
-    }
+    let comm = process.comm.lock();
+    let name = comm.as_bytes();
+    out.comm.extend(
+        name[..name.len().min(procfs::source::COMM_MAX)]
+            .iter()
+            .copied(),
+    );
+    drop(comm);
     let (tty_nr, tpgid) = crate::tty::process_terminal(process);
     out.tty_nr = tty_nr;
     out.tpgid = tpgid;
@@ -231,12 +235,15 @@ impl PidSource for KernelPidSource {
 
     fn current(&self) -> Option<Caller> {
         let task = sched::try_current()?;
-        let creds = task.process.creds.lock().clone();
+        let (uid, gid) = {
+            let creds = task.process.creds.lock();
+            (creds.uid, creds.gid)
+        };
         Some(Caller {
             pid: task.process.pid,
-            tid: task.tid,
-            uid: creds.uid,
-            gid: creds.gid,
+            tid: task.tid(),
+            uid,
+            gid,
         })
     }
 
@@ -250,9 +257,18 @@ impl PidSource for KernelPidSource {
         Some(info(&process, Some(&task)))
     }
 
+    fn owner(&self, tid: u32) -> Option<(u32, u32)> {
+        let process = {
+            let table = PROCESSES.lock();
+            table.get(table.thread_group_of(tid)?)?.clone()
+        };
+        let creds = process.creds.lock();
+        Some((creds.uid, creds.gid))
+    }
+
     fn threads(&self, tgid: u32) -> Option<Vec<u32>> {
         let process = group::lookup(tgid)?;
-        let mut tids: Vec<Pid> = process.threads.lock().iter().map(|t| t.tid).collect();
+        let mut tids: Vec<Pid> = process.threads.lock().iter().map(|t| t.tid()).collect();
         tids.sort_unstable();
         Some(tids)
     }

@@ -30,18 +30,12 @@ pub struct Owner {
 }
 
 impl Owner {
-    pub fn of_process(info: &ProcessInfo) -> Owner {
-        Owner {
-            uid: info.uid.effective,
-            gid: info.gid.effective,
-        }
-    }
-
     /// The owner of `node`; a gone process's nodes fall back to root.
     pub fn of_node(source: &dyn PidSource, node: &Node) -> Owner {
         node.task()
-            .and_then(|task| task.snapshot(source))
-            .map(|info| Owner::of_process(&info))
+            .filter(|task| task.is_alive(source))
+            .and_then(|task| source.owner(task.tid))
+            .map(|(uid, gid)| Owner { uid, gid })
             .unwrap_or_default()
     }
 }

@@ -97,6 +97,26 @@ pub fn find_fixed(entries: &[(&str, Node)], name: &str) -> Result<Node> {
         .ok_or_else(|| Errno::ENOENT.into())
 }
 
+/// The name of id `id` in a listing: its decimal digits, made without the
+/// formatting machinery and in one allocation of the exact size, since the
+/// root listing makes one per process.
+pub fn id_name(id: u32) -> String {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = id;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut name = String::with_capacity(digits.len() - start);
+    name.extend(digits[start..].iter().map(|&digit| char::from(digit)));
+    name
+}
+
 /// Parses a PID, tid or fd name: canonical decimal only, as Linux accepts
 /// (no sign, no leading zero, no trailing junk, fits in 32 bits), and never 0.
 pub fn parse_id(name: &str) -> Option<u32> {
@@ -108,4 +128,17 @@ pub fn parse_id(name: &str) -> Option<u32> {
         return None;
     }
     name.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_names_are_plain_decimal() {
+        for id in [0, 7, 10, 4_194_304, u32::MAX] {
+            assert_eq!(id_name(id), alloc::format!("{id}"));
+        }
+        assert_eq!(id_name(12345).capacity(), 5);
+    }
 }

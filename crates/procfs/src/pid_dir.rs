@@ -1,6 +1,5 @@
 //! `/proc/<pid>/`, `task/<tid>/`, `task/`, `fd/` and `fdinfo/`.
 
-use alloc::format;
 use alloc::string::String;
 
 use arrayvec::ArrayVec;
@@ -8,7 +7,7 @@ use linux_raw_sys::general::{O_ACCMODE, O_RDONLY, O_WRONLY};
 use vfs::{DirSink, Errno, Result};
 
 use crate::access::{check_may_inspect, check_mode, Want};
-use crate::dir::{cookie_id, emit, find_fixed, id_cookie, list_fixed, parse_id};
+use crate::dir::{cookie_id, emit_raw, find_fixed, id_cookie, id_name, list_fixed, parse_id};
 use crate::format::process::fd_target;
 use crate::inode::require_alive;
 use crate::node::{Node, PidFile, Task};
@@ -113,7 +112,13 @@ pub fn readdir_threads(
             tid,
             in_task_dir: true,
         });
-        if !emit(sink, &format!("{}", tid), &node, id_cookie(tid) + 1) {
+        if !emit_raw(
+            sink,
+            id_name(tid),
+            node.ino(),
+            node.file_type(),
+            id_cookie(tid) + 1,
+        ) {
             break;
         }
     }
@@ -164,7 +169,13 @@ pub fn readdir_fds(
             Node::FdDir(_) => Node::Fd(task, open.fd),
             _ => Node::FdInfo(task, open.fd),
         };
-        if !emit(sink, &format!("{}", open.fd), &node, id_cookie(open.fd) + 1) {
+        if !emit_raw(
+            sink,
+            id_name(open.fd),
+            node.ino(),
+            node.file_type(),
+            id_cookie(open.fd) + 1,
+        ) {
             break;
         }
     }

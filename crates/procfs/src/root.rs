@@ -5,18 +5,17 @@
 //! asks the source for the first live PID at or after it (O(log n) in the
 //! kernel's table). Threads are not listed but resolve by lookup.
 
-use alloc::format;
-
 use vfs::{DirSink, Errno, FileType, Result};
 
-use crate::dir::{cookie_id, emit_raw, find_fixed, id_cookie, list_fixed, parse_id};
+use crate::dir::{cookie_id, emit_raw, find_fixed, id_cookie, id_name, list_fixed, parse_id};
 use crate::node::{Node, Task};
 use crate::source::PidSource;
 use crate::system::ROOT_ENTRIES;
 
 pub fn lookup(source: &dyn PidSource, name: &str) -> Result<Node> {
-    if let Ok(node) = find_fixed(ROOT_ENTRIES, name) {
-        return Ok(node);
+    // No fixed entry starts with a digit, so PIDs skip the table.
+    if !name.starts_with(|c: char| c.is_ascii_digit()) {
+        return find_fixed(ROOT_ENTRIES, name);
     }
     let id = parse_id(name).ok_or(Errno::ENOENT)?;
     let tgid = source.thread_group(id).ok_or(Errno::ENOENT)?;
@@ -42,10 +41,9 @@ pub fn readdir(source: &dyn PidSource, cookie: u64, sink: &mut DirSink<'_>) -> R
             return Err(Errno::EIO.into());
         }
         let node = Node::PidDir(Task::process(pid));
-        let name = format!("{}", pid);
         if !emit_raw(
             sink,
-            name,
+            id_name(pid),
             node.ino(),
             FileType::Directory,
             id_cookie(pid) + 1,

@@ -198,6 +198,18 @@ fn pid_directories_belong_to_the_process_user() {
 }
 
 #[test]
+fn stat_of_process_entries_takes_no_snapshot() {
+    let (source, fs) = setup();
+    set_owner(&source, 42, USER);
+    let dir = walk(&fs, "42").unwrap();
+    let file = walk(&fs, "42/stat").unwrap();
+    source.with(|state| state.snapshots = 0);
+    assert_eq!(dir.stat().unwrap().uid, USER);
+    assert_eq!(file.stat().unwrap().gid, USER);
+    assert_eq!(source.with(|state| state.snapshots), 0);
+}
+
+#[test]
 fn thread_directories_have_their_own_inodes() {
     let (source, fs) = setup();
     source.add_thread(42, 43);

@@ -46,6 +46,14 @@ pub trait PidSource: Send + Sync {
     /// The view of one thread `tid` (`pid == tid`, `tgid` its group).
     fn thread(&self, tid: u32) -> Option<ProcessInfo>;
 
+    /// The effective user and group ids of thread `tid`, which own its /proc
+    /// entries. Every `stat` of a process's entry asks, so a source should
+    /// answer without making a whole snapshot; the default does make one.
+    fn owner(&self, tid: u32) -> Option<(u32, u32)> {
+        self.thread(tid)
+            .map(|info| (info.uid.effective, info.gid.effective))
+    }
+
     /// The live thread ids of `tgid`, ascending.
     fn threads(&self, tgid: u32) -> Option<Vec<u32>>;
 

@@ -34,6 +34,8 @@ pub struct FakeState {
     pub kernel: KernelInfo,
     pub comm_writes: Vec<(u32, Vec<u8>)>,
     pub hostname_writes: Vec<Vec<u8>>,
+    /// Calls of `process` and `thread`, the costly snapshots.
+    pub snapshots: usize,
 }
 
 #[derive(Default)]
@@ -142,11 +144,15 @@ impl PidSource for FakeSource {
     }
 
     fn process(&self, tgid: u32) -> Option<ProcessInfo> {
-        self.with(|state| state.processes.get(&tgid).map(|p| p.info.clone()))
+        self.with(|state| {
+            state.snapshots += 1;
+            state.processes.get(&tgid).map(|p| p.info.clone())
+        })
     }
 
     fn thread(&self, tid: u32) -> Option<ProcessInfo> {
         self.with(|state| {
+            state.snapshots += 1;
             let tgid = state.thread_group(tid)?;
             let process = &state.processes[&tgid];
             if tid == tgid {
@@ -154,6 +160,14 @@ impl PidSource for FakeSource {
             } else {
                 process.threads.get(&tid).cloned()
             }
+        })
+    }
+
+    fn owner(&self, tid: u32) -> Option<(u32, u32)> {
+        self.with(|state| {
+            let process = &state.processes[&state.thread_group(tid)?];
+            let ids = (process.info.uid.effective, process.info.gid.effective);
+            Some(ids)
         })
     }
 
