@@ -12,8 +12,8 @@ use alloc::sync::Arc;
 use linux_raw_sys::general as raw;
 use platform::arch::trap::{TrapFrame, SYSCALL_VECTOR};
 use process::signal::{
-    DefaultAction, Disposition, SigInfo, Signal, SIGCONT, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN,
-    SIGTTOU,
+    DefaultAction, Disposition, PendingSignals, SigInfo, Signal, SIGCONT, SIGKILL, SIGSTOP,
+    SIGTSTP, SIGTTIN, SIGTTOU,
 };
 use process::ExitStatus;
 use vfs::Errno;
@@ -118,6 +118,46 @@ pub fn send_to_thread(task: &Arc<Task>, signal: Signal, info: SigInfo) {
     }
     task.signals.lock().pending.push(signal, info);
     sched::wake(task);
+}
+
+/// Queues a timer's signal, to `thread` or else to the whole process. While
+/// an earlier signal of the same timer still waits for delivery, this expiry
+/// joins its overrun count instead of queueing another, as POSIX timers do.
+/// `info.uid` holds the periods missed before this expiry. Returns the
+/// overrun count of the signal that now stands for the expiry.
+pub fn send_timer_signal(
+    process: &Arc<Process>,
+    thread: Option<&Arc<Task>>,
+    signal: Signal,
+    info: SigInfo,
+) -> u32 {
+    let folded = match thread {
+        Some(task) => fold_overrun(&mut task.signals.lock().pending, &info),
+        None => fold_overrun(&mut process.shared_pending.lock(), &info),
+    };
+    if let Some(overrun) = folded {
+        return overrun;
+    }
+    match thread {
+        Some(task) => send_to_thread(task, signal, info),
+        None => send_to_process(process, signal, info),
+    }
+    info.uid
+}
+
+/// Adds one expiry and `info.uid` missed periods to the pending signal of
+/// the timer `info` comes from, if there is one.
+fn fold_overrun(pending: &mut PendingSignals, info: &SigInfo) -> Option<u32> {
+    let queued = pending.find_mut(|queued| {
+        queued.signo == info.signo && queued.code == info.code && queued.pid == info.pid
+    })?;
+    // DELAYTIMER_MAX: the count saturates at INT_MAX.
+    queued.uid = queued
+        .uid
+        .saturating_add(1)
+        .saturating_add(info.uid)
+        .min(i32::MAX as u32);
+    Some(queued.uid)
 }
 
 fn wake_a_taker(process: &Arc<Process>, signal: Signal) {

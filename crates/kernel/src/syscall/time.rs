@@ -21,7 +21,7 @@ pub fn read_timespec_ns(addr: u64) -> Result<u64> {
         .saturating_add(nsec as u64))
 }
 
-fn write_timespec(addr: u64, ns: u64) -> Result<()> {
+pub fn write_timespec(addr: u64, ns: u64) -> Result<()> {
     user::write(
         addr,
         &[(ns / NSEC_PER_SEC) as i64, (ns % NSEC_PER_SEC) as i64],
