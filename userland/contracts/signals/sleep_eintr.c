@@ -3,7 +3,8 @@
  * (even under SA_RESTART) and writes the time that was left, more than 0
  * and less than asked. clock_nanosleep reports EINTR as its return value
  * and leaves errno alone; with TIMER_ABSTIME it writes no remaining time.
- * An uninterrupted sleep returns 0.
+ * An uninterrupted sleep returns 0, and so does one that a stop and a
+ * continue (no handler) interrupted: it resumes for the time that was left.
  */
 #include "contract.h"
 
@@ -43,6 +44,19 @@ static void arm(void)
 		contract_fail("setitimer", errno);
 }
 
+/* Child: tells the parent it is about to sleep, then sleeps. */
+static void sleeper(int ready)
+{
+	struct timespec request = { 0, 300 * MS };
+	long long start;
+	int ret;
+
+	write(ready, "s", 1);
+	start = contract_now_ms();
+	ret = nanosleep(&request, NULL);
+	_exit(ret == 0 && contract_now_ms() - start >= 299 ? 0 : 1);
+}
+
 static long long ns_of(struct timespec ts)
 {
 	return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -56,7 +70,9 @@ static int left_in_range(struct timespec left)
 int main(void)
 {
 	struct timespec request = { REQUEST_SEC, 0 }, left, now;
-	int ret;
+	int ready[2], ret;
+	char byte;
+	pid_t pid;
 
 	/* nanosleep without SA_RESTART. */
 	install(0);
@@ -108,5 +124,17 @@ int main(void)
 	request.tv_nsec = 1000000000;
 	CHECK_EQ("clock_nanosleep_bad_nsec", clock_nanosleep(CLOCK_MONOTONIC, 0, &request, NULL),
 		 EINVAL);
+
+	/* Stopped and continued: the sleep goes on to its end. */
+	CHECK("pipe", pipe(ready) == 0);
+	pid = contract_fork();
+	if (pid == 0)
+		sleeper(ready[1]);
+	CHECK_EQ("sleeper_ready", read(ready[0], &byte, 1), 1);
+	contract_sleep_ms(30);
+	CHECK("stop_sleeper", kill(pid, SIGSTOP) == 0);
+	contract_sleep_ms(30);
+	CHECK("continue_sleeper", kill(pid, SIGCONT) == 0);
+	CHECK_EXIT("stopped_sleep_resumes", contract_wait(pid), 0);
 	contract_pass();
 }

@@ -26,6 +26,9 @@ use crate::task::{sched, Process, Task, TaskState};
 pub const ERESTARTSYS: Errno = Errno::from_raw(512);
 /// Restarted only when no handler runs (pause, sigsuspend).
 pub const ERESTARTNOHAND: Errno = Errno::from_raw(514);
+/// Like ERESTARTNOHAND, but the restart goes through `restart_syscall`,
+/// which resumes from what the task saved (a sleep's deadline).
+pub const ERESTART_RESTARTBLOCK: Errno = Errno::from_raw(516);
 
 /// The length of the `syscall` instruction, to back up over it on restart.
 const SYSCALL_INSN_LEN: u64 = 2;
@@ -260,18 +263,27 @@ fn restart_syscall(frame: &mut TrapFrame, task: &Task, with_handler: Option<bool
         return;
     }
     let code = frame.rax as i64;
+    let through_block = code == ERESTART_RESTARTBLOCK.as_syscall_return() as i64;
     let restart = if code == ERESTARTSYS.as_syscall_return() as i64 {
         with_handler.unwrap_or(true)
-    } else if code == ERESTARTNOHAND.as_syscall_return() as i64 {
+    } else if code == ERESTARTNOHAND.as_syscall_return() as i64 || through_block {
         with_handler.is_none()
     } else {
         return;
     };
     if restart {
-        frame.rax = task.syscall_nr.load(core::sync::atomic::Ordering::Relaxed);
+        frame.rax = if through_block {
+            raw::__NR_restart_syscall as u64
+        } else {
+            task.syscall_nr.load(core::sync::atomic::Ordering::Relaxed)
+        };
         frame.rip -= SYSCALL_INSN_LEN;
     } else {
         frame.rax = Errno::EINTR.as_syscall_return() as u64;
+        if through_block {
+            // The handler ends the sleep for good; nothing is left to resume.
+            task.restart.lock().take();
+        }
     }
     // Only once per syscall: a second pass must not rewind again.
     frame.vector = 0;

@@ -202,6 +202,7 @@ pub fn call(nr: u64, args: &Args, frame: &mut TrapFrame) -> SysResult {
         raw::__NR_nanosleep => time::sys_nanosleep(a(0), a(1)),
         raw::__NR_clock_nanosleep => time::sys_clock_nanosleep(a(0), a(1), a(2), a(3)),
         raw::__NR_times => time::sys_times(a(0)),
+        raw::__NR_restart_syscall => time::sys_restart_syscall(),
         raw::__NR_alarm => timer::sys_alarm(a(0)),
         raw::__NR_getitimer => timer::sys_getitimer(a(0), a(1)),
         raw::__NR_setitimer => timer::sys_setitimer(a(0), a(1), a(2)),
