@@ -30,6 +30,7 @@ mod syscall;
 mod sysinfo;
 mod task;
 mod time;
+mod timer;
 mod trap;
 mod tty;
 mod user;

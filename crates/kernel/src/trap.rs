@@ -112,6 +112,7 @@ fn irq(frame: &mut TrapFrame, irq: Irq) {
         Irq::Timer => {
             let now = platform::time::monotonic_ns();
             sched::tick(frame.is_user(), now);
+            crate::timer::tick(now);
             crate::load::tick(now);
         }
         Irq::Serial => crate::tty::on_serial_input(),

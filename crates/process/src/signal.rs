@@ -229,7 +229,8 @@ pub struct SigInfo {
     pub signo: u32,
     pub code: i32,
     pub errno: i32,
-    /// Sender pid and uid (kill, sigqueue) or the child (SIGCHLD).
+    /// Sender pid and uid (kill, sigqueue), the child (SIGCHLD), or the
+    /// timer id and overrun count (SI_TIMER): `siginfo_t` lays them out alike.
     pub pid: u32,
     pub uid: u32,
     /// Faulting address (SIGSEGV, SIGBUS, SIGILL, SIGFPE).
@@ -290,6 +291,12 @@ impl PendingSignals {
         Some(info)
     }
 
+    /// The oldest pending instance that `matches`, to update in place (a
+    /// timer counts an overrun on its signal still waiting for delivery).
+    pub fn find_mut(&mut self, matches: impl Fn(&SigInfo) -> bool) -> Option<&mut SigInfo> {
+        self.queue.iter_mut().find(|info| matches(info))
+    }
+
     /// Drops every pending instance of `signal` (SIGCONT discards stops and
     /// the other way round; SIG_IGN discards the signal).
     pub fn discard(&mut self, signal: Signal) {
@@ -327,6 +334,16 @@ mod tests {
         pending.push(rt, info(rt, 2));
         assert_eq!(pending.pop(SigSet::EMPTY).unwrap().1.value, 1);
         assert_eq!(pending.pop(SigSet::EMPTY).unwrap().1.value, 2);
+    }
+
+    #[test]
+    fn pending_info_can_be_updated_in_place() {
+        let mut pending = PendingSignals::default();
+        pending.push(SIGALRM, info(SIGALRM, 7));
+        let found = pending.find_mut(|i| i.value == 7);
+        found.expect("queued").pid = 3;
+        assert!(pending.find_mut(|i| i.value == 8).is_none());
+        assert_eq!(pending.pop(SigSet::EMPTY).unwrap().1.pid, 3);
     }
 
     #[test]

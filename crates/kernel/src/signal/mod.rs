@@ -12,8 +12,8 @@ use alloc::sync::Arc;
 use linux_raw_sys::general as raw;
 use platform::arch::trap::{TrapFrame, SYSCALL_VECTOR};
 use process::signal::{
-    DefaultAction, Disposition, SigInfo, Signal, SIGCONT, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN,
-    SIGTTOU,
+    DefaultAction, Disposition, PendingSignals, SigInfo, Signal, SIGCONT, SIGKILL, SIGSTOP,
+    SIGTSTP, SIGTTIN, SIGTTOU,
 };
 use process::ExitStatus;
 use vfs::Errno;
@@ -26,6 +26,9 @@ use crate::task::{sched, Process, Task, TaskState};
 pub const ERESTARTSYS: Errno = Errno::from_raw(512);
 /// Restarted only when no handler runs (pause, sigsuspend).
 pub const ERESTARTNOHAND: Errno = Errno::from_raw(514);
+/// Like ERESTARTNOHAND, but the restart goes through `restart_syscall`,
+/// which resumes from what the task saved (a sleep's deadline).
+pub const ERESTART_RESTARTBLOCK: Errno = Errno::from_raw(516);
 
 /// The length of the `syscall` instruction, to back up over it on restart.
 const SYSCALL_INSN_LEN: u64 = 2;
@@ -118,6 +121,46 @@ pub fn send_to_thread(task: &Arc<Task>, signal: Signal, info: SigInfo) {
     }
     task.signals.lock().pending.push(signal, info);
     sched::wake(task);
+}
+
+/// Queues a timer's signal, to `thread` or else to the whole process. While
+/// an earlier signal of the same timer still waits for delivery, this expiry
+/// joins its overrun count instead of queueing another, as POSIX timers do.
+/// `info.uid` holds the periods missed before this expiry. Returns the
+/// overrun count of the signal that now stands for the expiry.
+pub fn send_timer_signal(
+    process: &Arc<Process>,
+    thread: Option<&Arc<Task>>,
+    signal: Signal,
+    info: SigInfo,
+) -> u32 {
+    let folded = match thread {
+        Some(task) => fold_overrun(&mut task.signals.lock().pending, &info),
+        None => fold_overrun(&mut process.shared_pending.lock(), &info),
+    };
+    if let Some(overrun) = folded {
+        return overrun;
+    }
+    match thread {
+        Some(task) => send_to_thread(task, signal, info),
+        None => send_to_process(process, signal, info),
+    }
+    info.uid
+}
+
+/// Adds one expiry and `info.uid` missed periods to the pending signal of
+/// the timer `info` comes from, if there is one.
+fn fold_overrun(pending: &mut PendingSignals, info: &SigInfo) -> Option<u32> {
+    let queued = pending.find_mut(|queued| {
+        queued.signo == info.signo && queued.code == info.code && queued.pid == info.pid
+    })?;
+    // DELAYTIMER_MAX: the count saturates at INT_MAX.
+    queued.uid = queued
+        .uid
+        .saturating_add(1)
+        .saturating_add(info.uid)
+        .min(i32::MAX as u32);
+    Some(queued.uid)
 }
 
 fn wake_a_taker(process: &Arc<Process>, signal: Signal) {
@@ -247,18 +290,27 @@ fn restart_syscall(frame: &mut TrapFrame, task: &Task, with_handler: Option<bool
         return;
     }
     let code = frame.rax as i64;
+    let through_block = code == ERESTART_RESTARTBLOCK.as_syscall_return() as i64;
     let restart = if code == ERESTARTSYS.as_syscall_return() as i64 {
         with_handler.unwrap_or(true)
-    } else if code == ERESTARTNOHAND.as_syscall_return() as i64 {
+    } else if code == ERESTARTNOHAND.as_syscall_return() as i64 || through_block {
         with_handler.is_none()
     } else {
         return;
     };
     if restart {
-        frame.rax = task.syscall_nr.load(core::sync::atomic::Ordering::Relaxed);
+        frame.rax = if through_block {
+            raw::__NR_restart_syscall as u64
+        } else {
+            task.syscall_nr.load(core::sync::atomic::Ordering::Relaxed)
+        };
         frame.rip -= SYSCALL_INSN_LEN;
     } else {
         frame.rax = Errno::EINTR.as_syscall_return() as u64;
+        if through_block {
+            // The handler ends the sleep for good; nothing is left to resume.
+            task.restart.lock().take();
+        }
     }
     // Only once per syscall: a second pass must not rewind again.
     frame.vector = 0;

@@ -11,6 +11,7 @@ mod signal;
 pub mod system;
 mod table;
 mod time;
+mod timer;
 
 use alloc::collections::BTreeSet;
 use core::sync::atomic::Ordering;

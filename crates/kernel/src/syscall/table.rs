@@ -6,7 +6,7 @@ use platform::arch::trap::TrapFrame;
 use vfs::Errno;
 
 use super::fs_at::AT_FDCWD_ARG;
-use super::{fs, fs_at, mm, process, signal, system, time, Args, SysResult};
+use super::{fs, fs_at, mm, process, signal, system, time, timer, Args, SysResult};
 
 pub fn call(nr: u64, args: &Args, frame: &mut TrapFrame) -> SysResult {
     let a = |i| args.get(i);
@@ -202,6 +202,15 @@ pub fn call(nr: u64, args: &Args, frame: &mut TrapFrame) -> SysResult {
         raw::__NR_nanosleep => time::sys_nanosleep(a(0), a(1)),
         raw::__NR_clock_nanosleep => time::sys_clock_nanosleep(a(0), a(1), a(2), a(3)),
         raw::__NR_times => time::sys_times(a(0)),
+        raw::__NR_restart_syscall => time::sys_restart_syscall(),
+        raw::__NR_alarm => timer::sys_alarm(a(0)),
+        raw::__NR_getitimer => timer::sys_getitimer(a(0), a(1)),
+        raw::__NR_setitimer => timer::sys_setitimer(a(0), a(1), a(2)),
+        raw::__NR_timer_create => timer::sys_timer_create(a(0), a(1), a(2)),
+        raw::__NR_timer_settime => timer::sys_timer_settime(a(0), a(1), a(2), a(3)),
+        raw::__NR_timer_gettime => timer::sys_timer_gettime(a(0), a(1)),
+        raw::__NR_timer_getoverrun => timer::sys_timer_getoverrun(a(0)),
+        raw::__NR_timer_delete => timer::sys_timer_delete(a(0)),
 
         // System.
         raw::__NR_uname => system::sys_uname(a(0)),

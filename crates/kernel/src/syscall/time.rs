@@ -5,7 +5,8 @@ use linux_raw_sys::general as raw;
 use vfs::{Errno, Result};
 
 use super::SysResult;
-use crate::task::{exec, sched};
+use crate::signal::ERESTART_RESTARTBLOCK;
+use crate::task::{exec, sched, SleepRestart};
 use crate::user;
 
 const NSEC_PER_SEC: u64 = 1_000_000_000;
@@ -21,7 +22,7 @@ pub fn read_timespec_ns(addr: u64) -> Result<u64> {
         .saturating_add(nsec as u64))
 }
 
-fn write_timespec(addr: u64, ns: u64) -> Result<()> {
+pub fn write_timespec(addr: u64, ns: u64) -> Result<()> {
     user::write(
         addr,
         &[(ns / NSEC_PER_SEC) as i64, (ns % NSEC_PER_SEC) as i64],
@@ -90,15 +91,34 @@ pub fn sys_time(addr: u64) -> SysResult {
 /// Sleeps `ns`; on a signal writes the time left to `remaining`.
 fn sleep_for(ns: u64, remaining: u64) -> SysResult {
     let deadline = platform::time::monotonic_ns().saturating_add(ns);
-    match sched::sleep_until(deadline) {
-        Ok(()) => Ok(0),
-        Err(err) => {
-            if remaining != 0 {
-                let left = deadline.saturating_sub(platform::time::monotonic_ns());
-                write_timespec(remaining, left)?;
-            }
-            Err(err)
-        }
+    sleep_to(SleepRestart {
+        deadline_ns: deadline,
+        remaining,
+    })
+}
+
+/// Sleeps to `sleep.deadline_ns`. A signal ends the sleep with EINTR when a
+/// handler runs; otherwise `restart_syscall` sleeps on to the same deadline
+/// (as after a stop and SIGCONT), never from the start again.
+fn sleep_to(sleep: SleepRestart) -> SysResult {
+    if sched::sleep_until(sleep.deadline_ns).is_ok() {
+        return Ok(0);
+    }
+    if sleep.remaining != 0 {
+        let left = sleep
+            .deadline_ns
+            .saturating_sub(platform::time::monotonic_ns());
+        write_timespec(sleep.remaining, left)?;
+    }
+    *sched::current().restart.lock() = Some(sleep);
+    Err(ERESTART_RESTARTBLOCK.into())
+}
+
+/// Resumes the interrupted sleep; EINTR when there is none, as on Linux.
+pub fn sys_restart_syscall() -> SysResult {
+    match sched::current().restart.lock().take() {
+        Some(sleep) => sleep_to(sleep),
+        None => Err(Errno::EINTR.into()),
     }
 }
 

@@ -153,6 +153,7 @@ fn finish_exec(process: &Arc<super::Process>, program: &Program, path: &str) {
     let closed = process.files.lock().close_on_exec_sweep();
     drop(closed);
     process.sigactions.lock().reset_for_exec();
+    process.timers.lock().clear_for_exec();
     // comm is the last component of the path execve was given (a symlink's
     // own name, the script rather than its interpreter), as on Linux.
     let name = path.rsplit('/').next().unwrap_or(path);

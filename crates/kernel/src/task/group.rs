@@ -15,6 +15,7 @@ use vfs::PathNode;
 
 use super::wait_queue::WaitQueue;
 use super::Task;
+use crate::timer::ProcessTimers;
 
 /// The filesystem view of a process (shared by CLONE_FS).
 pub struct FsContext {
@@ -72,6 +73,8 @@ pub struct Process {
     /// A vfork parent sleeps here until this child execs or exits.
     pub vfork_done: WaitQueue,
     pub vfork_pending: AtomicU32,
+    /// ITIMER_REAL and the POSIX timers.
+    pub timers: Mutex<ProcessTimers>,
 }
 
 impl Process {

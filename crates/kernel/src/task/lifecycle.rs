@@ -256,6 +256,7 @@ fn blank_process(
         exit_signal,
         vfork_done: WaitQueue::new(),
         vfork_pending: AtomicU32::new(0),
+        timers: Mutex::new(Default::default()),
     }
 }
 
@@ -382,6 +383,7 @@ pub fn finish_vfork(process: &Process) {
 }
 
 fn exit_process(process: &Arc<Process>, status: ExitStatus) {
+    process.timers.lock().clear_all();
     let files: Vec<_> = {
         let mut table = process.files.lock();
         table.close_range(0, u32::MAX, 0).unwrap_or_default()

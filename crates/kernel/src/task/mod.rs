@@ -55,6 +55,16 @@ pub struct TaskSignals {
     pub saved_mask: Option<SigSet>,
 }
 
+/// A sleep cut short by a signal that ran no handler (a stop, then
+/// SIGCONT): `restart_syscall` sleeps on to the same deadline.
+#[derive(Clone, Copy, Debug)]
+pub struct SleepRestart {
+    /// On the monotonic clock.
+    pub deadline_ns: u64,
+    /// Where to write the time left if a handled signal comes next; 0: nowhere.
+    pub remaining: u64,
+}
+
 /// A thread of execution.
 pub struct Task {
     /// The thread id; it changes once, when a thread other than the leader
@@ -76,6 +86,8 @@ pub struct Task {
     pub exec_victim: AtomicBool,
     /// The syscall number being served, for restarts after a signal.
     pub syscall_nr: AtomicU64,
+    /// What `restart_syscall` resumes.
+    pub restart: IrqMutex<Option<SleepRestart>>,
     slice: AtomicU32,
     /// Clock ticks spent in user and kernel mode.
     pub utime: AtomicU64,
@@ -107,6 +119,7 @@ impl Task {
             set_child_tid: AtomicU64::new(0),
             exec_victim: AtomicBool::new(false),
             syscall_nr: AtomicU64::new(0),
+            restart: IrqMutex::new(None),
             slice: AtomicU32::new(0),
             utime: AtomicU64::new(0),
             stime: AtomicU64::new(0),
