@@ -253,6 +253,14 @@ impl MountTable {
     }
 
     /// Whether any mount sits on a directory of `parent`.
+    /// The mounts directly on top of directories of `parent`.
+    pub(crate) fn children(&self, parent: MountId) -> Vec<Arc<Mount>> {
+        self.covering
+            .range((parent, 0)..=(parent, u64::MAX))
+            .filter_map(|(_, id)| self.by_id.get(id).cloned())
+            .collect()
+    }
+
     pub(crate) fn has_children(&self, parent: MountId) -> bool {
         self.covering
             .range((parent, 0)..=(parent, u64::MAX))

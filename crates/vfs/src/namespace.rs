@@ -6,6 +6,7 @@
 
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use spin::{Mutex, RwLock};
@@ -122,10 +123,24 @@ impl Vfs {
     /// not a mount root, `EBUSY` while mounts sit below it or anything (a
     /// cwd, an open file) still uses it.
     pub fn unmount(&self, caller: &Caller, target: &str) -> Result<()> {
+        self.unmount_with(caller, target, false, true)
+    }
+
+    /// `umount2`: with `detach` (MNT_DETACH) the mount and every mount
+    /// below it leave the tree at once, even while in use; open files and
+    /// working directories inside keep them alive until they are let go.
+    /// `follow` false (UMOUNT_NOFOLLOW) does not follow a final symlink.
+    pub fn unmount_with(
+        &self,
+        caller: &Caller,
+        target: &str,
+        detach: bool,
+        follow: bool,
+    ) -> Result<()> {
         if !caller.creds.is_root() {
             return Err(Errno::EPERM.into());
         }
-        let node = self.resolve(caller, target, true)?;
+        let node = self.resolve(caller, target, follow)?;
         if !node.is_mount_root() {
             return Err(Errno::EINVAL.into());
         }
@@ -137,12 +152,29 @@ impl Vfs {
 
         let removed = {
             let mut mounts = self.mounts.write();
-            // One reference is the table's, one is `mount`.
-            const UNUSED_REFS: usize = 2;
-            if mounts.has_children(mount.id()) || Arc::strong_count(&mount) > UNUSED_REFS {
-                return Err(Errno::EBUSY.into());
+            if detach {
+                // The subtree, children first, so each removal finds its
+                // covering entry.
+                let mut order = vec![mount.clone()];
+                let mut next = 0;
+                while next < order.len() {
+                    let children = mounts.children(order[next].id());
+                    order.extend(children);
+                    next += 1;
+                }
+                order
+                    .iter()
+                    .rev()
+                    .filter_map(|each| mounts.remove(each))
+                    .collect::<Vec<_>>()
+            } else {
+                // One reference is the table's, one is `mount`.
+                const UNUSED_REFS: usize = 2;
+                if mounts.has_children(mount.id()) || Arc::strong_count(&mount) > UNUSED_REFS {
+                    return Err(Errno::EBUSY.into());
+                }
+                mounts.remove(&mount).into_iter().collect()
             }
-            mounts.remove(&mount)
         };
         // Dropped after the lock: dropping a mount drops its mount point node.
         drop(removed);

@@ -457,8 +457,24 @@ pub fn sys_mount(source: u64, target: u64, fstype: u64, flags: u64, _data: u64) 
     Ok(0)
 }
 
-pub fn sys_umount2(target: u64, _flags: u64) -> SysResult {
+pub fn sys_umount2(target: u64, flags: u64) -> SysResult {
+    const MNT_FORCE: u64 = 1;
+    const MNT_DETACH: u64 = 2;
+    const MNT_EXPIRE: u64 = 4;
+    const UMOUNT_NOFOLLOW: u64 = 8;
+    if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0
+        || (flags & MNT_EXPIRE != 0 && flags & (MNT_FORCE | MNT_DETACH) != 0)
+    {
+        return Err(Errno::EINVAL.into());
+    }
     let target = path_arg(target)?;
-    kfs::with_caller(|caller| vfs().unmount(caller, &target))?;
+    if flags & MNT_EXPIRE != 0 {
+        // TODO: expiry marks; the first MNT_EXPIRE only marks, as here.
+        return Err(Errno::EAGAIN.into());
+    }
+    // MNT_FORCE only matters to network filesystems.
+    let detach = flags & MNT_DETACH != 0;
+    let follow = flags & UMOUNT_NOFOLLOW == 0;
+    kfs::with_caller(|caller| vfs().unmount_with(caller, &target, detach, follow))?;
     Ok(0)
 }

@@ -83,6 +83,40 @@ fn unmount_is_busy_while_used() {
 }
 
 #[test]
+fn detach_takes_a_busy_mount_and_its_submounts_out_of_the_tree() {
+    let fx = with_mnt();
+    fx.mkdir("/mnt/d");
+    fx.write_file("/mnt/d/kept", "open");
+    let file = fx.open("/mnt/d/kept", OpenFlags::empty()).unwrap();
+    fx.vfs
+        .mount(
+            &fx.caller(),
+            "/mnt/d",
+            TestFs::new("inner"),
+            "inner",
+            MountFlags::empty(),
+        )
+        .unwrap();
+    assert_eq!(errno(fx.vfs.unmount(&fx.caller(), "/mnt")), Errno::EBUSY);
+
+    fx.vfs
+        .unmount_with(&fx.caller(), "/mnt", true, true)
+        .unwrap();
+    assert_eq!(fx.read_file("/mnt/covered"), "below");
+    let targets: Vec<_> = fx
+        .vfs
+        .mounts(&fx.root)
+        .into_iter()
+        .map(|m| m.target)
+        .collect();
+    assert_eq!(targets, ["/"]);
+    // What was open inside stays usable.
+    let mut buf = [0u8; 4];
+    assert_eq!(file.read(&mut buf).unwrap(), 4);
+    assert_eq!(&buf, b"open");
+}
+
+#[test]
 fn mounts_stack_on_the_same_directory() {
     let fx = with_mnt();
     fx.write_file("/mnt/lower", "1");
