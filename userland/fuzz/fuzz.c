@@ -31,6 +31,7 @@
  *   FUZZ_DONE calls=<n> crashes_of_kernel=0
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -234,6 +235,127 @@ static void remove_scratch(void)
 	rmdir(SCRATCH_ROOT);
 }
 
+/* ---- what a run leaves behind -------------------------------------------- */
+
+/* Paths on the root, /tmp and /dev filesystems, sorted. */
+struct listing {
+	char **paths;
+	size_t count, cap;
+};
+
+static struct listing *walking;
+
+static int note_path(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	if (walking->count == walking->cap) {
+		size_t cap = walking->cap ? walking->cap * 2 : 256;
+		char **bigger = realloc(walking->paths, cap * sizeof(char *));
+
+		if (!bigger)
+			return 1;
+		walking->paths = bigger;
+		walking->cap = cap;
+	}
+	walking->paths[walking->count++] = strdup(path);
+	return 0;
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void list_files(struct listing *out)
+{
+	static const char *const ROOTS[] = { "/", "/tmp", "/dev" };
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	walking = out;
+	for (i = 0; i < sizeof(ROOTS) / sizeof(ROOTS[0]); i++)
+		nftw(ROOTS[i], note_path, 32, FTW_PHYS | FTW_MOUNT);
+	qsort(out->paths, out->count, sizeof(char *), compare_paths);
+}
+
+/* Counts the processes in /proc. */
+static int count_processes(void)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *entry;
+	int count = 0;
+
+	if (!dir)
+		return -1;
+	while ((entry = readdir(dir)))
+		count += entry->d_name[0] >= '1' && entry->d_name[0] <= '9';
+	closedir(dir);
+	return count;
+}
+
+/* Removes what workers created outside their scratch directories. */
+static void remove_leftovers(const struct listing *before)
+{
+	struct listing after;
+	int failures = 0;
+	size_t i;
+
+	list_files(&after);
+	/* Backwards: a directory's entries sort after it. */
+	for (i = after.count; i-- > 0;) {
+		const char *path = after.paths[i];
+
+		if (bsearch(&after.paths[i], before->paths, before->count, sizeof(char *),
+			    compare_paths))
+			continue;
+		umount2(path, MNT_DETACH);
+		if (unlink(path) < 0 && rmdir(path) < 0 && failures++ < 5)
+			say("fuzz: cannot remove %s: %s", path, strerror(errno));
+	}
+}
+
+static void show_mounts(void)
+{
+	char buf[4096];
+	char *line, *next;
+	int fd = open("/proc/mounts", O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (got <= 0)
+		return;
+	buf[got] = '\0';
+	for (line = buf; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		say("FUZZ_MOUNT %s", line);
+	}
+}
+
+/* Prints the files the run created and left (at most a few). */
+static void report_leftovers(const struct listing *before)
+{
+	struct listing after;
+	size_t i, shown = 0;
+
+	list_files(&after);
+	for (i = 0; i < after.count; i++) {
+		if (bsearch(&after.paths[i], before->paths, before->count, sizeof(char *),
+			    compare_paths))
+			continue;
+		if (shown++ < 20)
+			say("FUZZ_LEFTOVER %s", after.paths[i]);
+	}
+	if (shown > 20)
+		say("FUZZ_LEFTOVER ... %zu in all", shown);
+}
+
 /* ---- the supervisor ------------------------------------------------------ */
 
 static pid_t start_worker(unsigned slot, int null_fd, int console_fd)
@@ -340,6 +462,8 @@ int main(int argc, char **argv)
 	unsigned restarts = 0, by_signal = 0, by_exit = 0, hung = 0, i;
 	int null_fd, console_fd, canary_status = 0, have_termios;
 	struct termios saved_termios;
+	struct listing files_before;
+	int procs_before;
 	pid_t canary;
 
 	parse_args(argc, argv);
@@ -351,6 +475,8 @@ int main(int argc, char **argv)
 	    (unsigned long long)opts.seed, opts.calls, opts.procs, opts.seconds);
 
 	remove_scratch();
+	list_files(&files_before);
+	procs_before = count_processes();
 	sync();
 	free_before = mem_free_kib();
 
@@ -460,6 +586,7 @@ int main(int argc, char **argv)
 	close(null_fd);
 	close(console_fd);
 	remove_scratch();
+	remove_leftovers(&files_before);
 	if (have_termios)
 		tcsetattr(STDOUT_FILENO, TCSANOW, &saved_termios);
 	/* Let exiting processes and freed pages settle before measuring. */
@@ -472,6 +599,11 @@ int main(int argc, char **argv)
 	    opts.procs, restarts, by_signal, by_exit, hung, elapsed);
 	say("FUZZ_MEM before_kib=%ld after_kib=%ld lost_kib=%ld", free_before, free_after,
 	    margin_kib);
+	if (margin_kib > 1024) {
+		say("FUZZ_PROCESSES before=%d after=%d", procs_before, count_processes());
+		show_mounts();
+		report_leftovers(&files_before);
+	}
 	if (WIFEXITED(canary_status) && WEXITSTATUS(canary_status) == 0)
 		say("FUZZ_CANARY ok");
 	else
