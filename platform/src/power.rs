@@ -2,7 +2,7 @@
 
 use x86_64::instructions::port::Port;
 
-use crate::{acpi, cpu, serial};
+use crate::{acpi, cpu, serial, time};
 
 /// Exit codes for QEMU's `isa-debug-exit` device (`iobase=0xf4,iosize=0x04`).
 /// QEMU exits with `(code << 1) | 1`: 33 for success, 35 for failure.
@@ -18,6 +18,8 @@ const QEMU_DEBUG_EXIT_PORT: u16 = 0xf4;
 const PM1_SLP_TYP_SHIFT: u16 = 10;
 const PM1_SLP_TYP_MASK: u16 = 0b111 << PM1_SLP_TYP_SHIFT;
 const PM1_SLP_EN: u16 = 1 << 13;
+/// How long a power-off request may take to act before the next is tried.
+const POWEROFF_GRACE_NS: u64 = 500_000_000;
 /// Known PM1a control ports of virtual machines, tried when ACPI is absent:
 /// QEMU's q35 and recent i440fx, older QEMU/Bochs, VirtualBox.
 const FALLBACK_POWEROFF_PORTS: [(u16, u16); 3] =
@@ -49,6 +51,9 @@ pub fn poweroff() -> ! {
             if let Some(pm1b) = info.pm1b_control_port {
                 write_sleep(pm1b, slp_typ_b);
             }
+            // A virtual machine acts on the request a little later, while
+            // this CPU goes on running.
+            time::spin_ns(POWEROFF_GRACE_NS);
         }
     }
     for (port, value) in FALLBACK_POWEROFF_PORTS {
@@ -57,6 +62,7 @@ pub fn poweroff() -> ! {
         // shutting down, so whatever else might sit there no longer matters.
         unsafe { port.write(value) };
     }
+    time::spin_ns(POWEROFF_GRACE_NS);
     log::error!("power-off failed, halting");
     cpu::halt_forever()
 }
