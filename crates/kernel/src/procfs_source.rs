@@ -51,7 +51,7 @@ fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
         priority: 20 + process.nice.load(Ordering::Relaxed),
         num_threads: process.threads.lock().len().max(1) as u32,
         start_ticks: process.start_ticks,
-        exit_signal: process.exit_signal as i32,
+        exit_signal: process.exit_signal.load(Ordering::Relaxed) as i32,
         ..ProcessInfo::default()
     };
     let comm = process.comm.lock();

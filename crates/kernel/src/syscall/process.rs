@@ -169,7 +169,15 @@ pub fn sys_wait4(pid: u64, status: u64, options: u64, rusage: u64) -> SysResult 
 
 pub fn sys_waitid(idtype: u64, id: u64, infop: u64, options: u64) -> SysResult {
     let options = options as u32;
-    if options & (raw::WEXITED | raw::WSTOPPED | raw::WCONTINUED) == 0 {
+    let known = raw::WNOHANG
+        | raw::WNOWAIT
+        | raw::WEXITED
+        | raw::WSTOPPED
+        | raw::WCONTINUED
+        | raw::__WALL
+        | raw::__WCLONE
+        | raw::__WNOTHREAD;
+    if options & !known != 0 || options & (raw::WEXITED | raw::WSTOPPED | raw::WCONTINUED) == 0 {
         return Err(Errno::EINVAL.into());
     }
     let target = match idtype as u32 {

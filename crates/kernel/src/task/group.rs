@@ -68,8 +68,9 @@ pub struct Process {
     /// Ticks of threads that already exited.
     pub dead_utime: AtomicU64,
     pub dead_stime: AtomicU64,
-    /// The signal the parent gets at exit (SIGCHLD unless clone said otherwise).
-    pub exit_signal: u32,
+    /// The signal the parent gets at exit (SIGCHLD unless clone said otherwise;
+    /// back to SIGCHLD when init adopts the process).
+    pub exit_signal: AtomicU32,
     /// A vfork parent sleeps here until this child execs or exits.
     pub vfork_done: WaitQueue,
     pub vfork_pending: AtomicU32,

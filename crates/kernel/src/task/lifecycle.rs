@@ -159,10 +159,13 @@ fn build_task(
         parent.clone()
     } else {
         let process = Arc::new(new_process_from(parent, tid, args)?);
-        let mut table = PROCESSES.lock();
-        table.insert_process(tid, process.clone());
-        drop(table);
-        parent.children.lock().push(tid);
+        let real_parent = if flags.contains(CloneFlags::PARENT) {
+            group::lookup(process.ppid()).ok_or(Errno::EINVAL)?
+        } else {
+            parent.clone()
+        };
+        PROCESSES.lock().insert_process(tid, process.clone());
+        real_parent.children.lock().push(tid);
         process
     };
     let task = Arc::new(Task::build(
@@ -202,12 +205,18 @@ fn new_process_from(parent: &Arc<Process>, pid: Pid, args: &CloneArgs) -> Result
     } else {
         Arc::new(IrqMutex::new(parent.sigactions.lock().clone()))
     };
-    let ppid = if flags.contains(CloneFlags::PARENT) {
-        parent.ppid()
+    // A CLONE_PARENT child is its caller's sibling, and its parent hears of its
+    // exit by the signal the caller itself would send (clone(2)), not one of
+    // the caller's choosing. Init has no parent to give.
+    let (ppid, exit_signal) = if flags.contains(CloneFlags::PARENT) {
+        if parent.pid == INIT_PID {
+            return Err(Errno::EINVAL.into());
+        }
+        (parent.ppid(), parent.exit_signal.load(Ordering::Relaxed))
     } else {
-        parent.pid
+        (parent.pid, args.exit_signal)
     };
-    let process = blank_process(pid, fs, files, sigactions, args.exit_signal);
+    let process = blank_process(pid, fs, files, sigactions, exit_signal);
     process.ppid.store(ppid, Ordering::Relaxed);
     process.pgid.store(parent.pgid(), Ordering::Relaxed);
     process.sid.store(parent.sid(), Ordering::Relaxed);
@@ -253,7 +262,7 @@ fn blank_process(
         children_stime: AtomicU64::new(0),
         dead_utime: AtomicU64::new(0),
         dead_stime: AtomicU64::new(0),
-        exit_signal,
+        exit_signal: AtomicU32::new(exit_signal),
         vfork_done: WaitQueue::new(),
         vfork_pending: AtomicU32::new(0),
         timers: Mutex::new(Default::default()),
@@ -396,7 +405,9 @@ fn exit_process(process: &Arc<Process>, status: ExitStatus) {
         if let Some(init) = group::lookup(INIT_PID) {
             for &child in &children {
                 if let Some(child) = group::lookup(child) {
+                    // Init is not to be slain by an orphan's chosen exit signal.
                     child.ppid.store(INIT_PID, Ordering::Relaxed);
+                    child.exit_signal.store(SIGCHLD.number(), Ordering::Relaxed);
                 }
             }
             init.children.lock().extend(children);
@@ -420,7 +431,7 @@ pub fn notify_parent(child: &Arc<Process>, status: ExitStatus) {
         && (action.handler == process::signal::SIG_IGN || action.has_flag(raw::SA_NOCLDWAIT));
     if auto_reap {
         reap(&parent, child);
-    } else if let Some(signal) = Signal::new(child.exit_signal) {
+    } else if let Some(signal) = Signal::new(child.exit_signal.load(Ordering::Relaxed)) {
         let is_stop_change = matches!(status, ExitStatus::Stopped(_) | ExitStatus::Continued);
         if !(is_stop_change && action.has_flag(raw::SA_NOCLDSTOP)) {
             let (code, value) = child_code(status);
@@ -504,6 +515,7 @@ pub fn wait_child(target: WaitTarget, options: u32) -> Result<Option<Reaped>> {
                 WaitTarget::Pid(pid) => child.pid == pid,
                 WaitTarget::Group(pgid) => child.pgid() == pgid,
             })
+            .filter(|child| is_waited_kind(child, options))
             .collect();
         if matching.is_empty() {
             return Some(Err(Errno::ECHILD.into()));
@@ -519,6 +531,13 @@ pub fn wait_child(target: WaitTarget, options: u32) -> Result<Option<Reaped>> {
         Ok(result) => result,
         Err(_) => Err(crate::signal::ERESTARTSYS.into()),
     }
+}
+
+/// wait4(2): a child whose exit signal is not SIGCHLD is a "clone" child,
+/// waited for only with __WCLONE; __WALL waits for both kinds.
+fn is_waited_kind(child: &Process, options: u32) -> bool {
+    let is_clone_child = child.exit_signal.load(Ordering::Relaxed) != SIGCHLD.number();
+    options & raw::__WALL != 0 || is_clone_child == (options & raw::__WCLONE != 0)
 }
 
 fn collect(parent: &Process, child: &Arc<Process>, options: u32) -> Option<Reaped> {
