@@ -264,13 +264,19 @@ static pid_t spawn_session(char *const argv[])
 }
 
 /* Reaps every child, orphans included, until `pid` itself has exited. */
-static void wait_for(pid_t pid)
+static void wait_for(pid_t pid, const char *what)
 {
 	for (;;) {
-		pid_t done = wait(NULL);
+		int status;
+		pid_t done = wait(&status);
 
-		if (done == pid)
+		if (done == pid) {
+			if (WIFSIGNALED(status))
+				say("init: %s killed by signal %d", what, WTERMSIG(status));
+			else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+				say("init: %s exited with status %d", what, WEXITSTATUS(status));
 			return;
+		}
 		if (done < 0 && errno == ECHILD)
 			return;
 	}
@@ -284,7 +290,7 @@ static _Noreturn void run_shell(void)
 	pid_t pid = spawn_session(argv);
 
 	if (pid > 0)
-		wait_for(pid);
+		wait_for(pid, argv[0]);
 	shut_down(RB_POWER_OFF);
 }
 
@@ -307,7 +313,7 @@ static _Noreturn void run_bench(void)
 
 	pid = spawn_session(argv);
 	if (pid > 0)
-		wait_for(pid);
+		wait_for(pid, argv[0]);
 	shut_down(RB_POWER_OFF);
 }
 
@@ -331,7 +337,7 @@ static _Noreturn void run_fuzz(void)
 		_exit(127);
 	}
 	if (pid > 0)
-		wait_for(pid);
+		wait_for(pid, argv[0]);
 	else
 		say("init: fork: %s", strerror(errno));
 	shut_down(RB_POWER_OFF);
@@ -345,7 +351,7 @@ static _Noreturn void run_script(void)
 		pid_t pid = spawn_session(argv);
 
 		if (pid > 0)
-			wait_for(pid);
+			wait_for(pid, argv[0]);
 	} else {
 		say("init: %s not found", SESSION_SCRIPT);
 	}
