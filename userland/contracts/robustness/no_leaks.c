@@ -2,7 +2,7 @@
  * no_leaks - processes that end, however they end, give their memory back:
  * after a hundred children that exit, a hundred killed by SIGKILL, a hundred
  * that fault, a hundred killed by SIGTERM and a hundred that exit with a
- * second thread still running, MemFree comes back within a
+ * second thread still running, free memory comes back within a
  * margin each time.
  */
 #include "contract.h"
@@ -14,12 +14,32 @@
 #define ROUNDS 100
 /* Kernel heap caches may keep a little. */
 #define MARGIN_KIB 1024
+#define TRIES 3
 
+/*
+ * Free memory in KiB. Linux parks freed pages on per-CPU lists that MemFree
+ * does not count, and how many it parks swings by megabytes after a burst of
+ * exits; /proc/zoneinfo shows both the free pages and those lists, so where it
+ * exists their sum is the figure. Kestrel frees straight to its allocator and
+ * has no zoneinfo: MemFree is already exact there.
+ */
 static long mem_free_kib(void)
 {
-	char buf[4096];
+	static char buf[256 * 1024];
+	long pages = 0;
 	char *line;
 
+	if (contract_read_file("/proc/zoneinfo", buf, sizeof(buf)) > 0) {
+		for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+			while (*line == ' ')
+				line++;
+			if (strncmp(line, "nr_free_pages ", 14) == 0)
+				pages += strtol(line + 14, NULL, 10);
+			else if (strncmp(line, "count:", 6) == 0)
+				pages += strtol(line + 6, NULL, 10);
+		}
+		return pages * 4;
+	}
 	if (contract_read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
 		return -1;
 	line = strstr(buf, "MemFree:");
@@ -82,6 +102,36 @@ static void children(int way)
 	}
 }
 
+/*
+ * How much less memory is free after ROUNDS children that end in `way`.
+ * Kestrel's figure is exact, so a leak shows on every try; on Linux, other
+ * work on the machine can take memory during a try, so a deficit counts only
+ * when it is there on each of TRIES tries.
+ */
+static long deficit_kib(int way)
+{
+	long least = -1;
+	int try;
+
+	for (try = 0; try < TRIES; try++) {
+		long before, after;
+
+		sync();
+		before = mem_free_kib();
+		children(way);
+		sync();
+		contract_sleep_ms(100);
+		after = mem_free_kib();
+		if (before < 0 || after < 0)
+			contract_fail_why("meminfo", "no free memory figure in /proc");
+		if (least < 0 || before - after < least)
+			least = before - after < 0 ? 0 : before - after;
+		if (least <= MARGIN_KIB)
+			break;
+	}
+	return least;
+}
+
 int main(void)
 {
 	int way;
@@ -90,23 +140,15 @@ int main(void)
 	for (way = 0; way < NWAYS; way++)
 		children(way);
 	for (way = 0; way < NWAYS; way++) {
-		long before, after;
+		long deficit = deficit_kib(way);
 		char name[64];
 
-		sync();
-		before = mem_free_kib();
-		CHECK("meminfo_before", before > 0);
-		children(way);
-		sync();
-		contract_sleep_ms(100);
-		after = mem_free_kib();
-		CHECK("meminfo_after", after > 0);
 		snprintf(name, sizeof(name), "memory_returns_after_%s", WAYS[way]);
-		if (before - after > MARGIN_KIB) {
+		if (deficit > MARGIN_KIB) {
 			char why[96];
 
 			snprintf(why, sizeof(why), "%ld KiB less free after %d children",
-				 before - after, ROUNDS);
+				 deficit, ROUNDS);
 			contract_fail_why(name, why);
 		}
 		contract_ok(name);
