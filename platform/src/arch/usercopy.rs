@@ -197,6 +197,10 @@ const CMPXCHG_FAULTED: u64 = 1 << 32;
 // is listed in `__ex_table`, close the window. Each exception-table entry is a pair of
 // 64-bit addresses: the instruction that may fault and where to resume.
 
+// The bulk of a copy or clear moves eight bytes an instruction (`rep movsq`, `rep stosq`)
+// and only the tail one byte at a time: `rep movsb` is fast only on CPUs with ERMS, and
+// emulators without it (QEMU's TCG) run it a byte per iteration.
+
 /// Copies `len` bytes; returns how many were not copied (0 on success).
 ///
 /// # Safety
@@ -210,20 +214,30 @@ unsafe extern "C" fn copy_user_bytes(dst: *mut u8, src: *const u8, len: usize) -
         "stac",
         "2:",
         "mov rcx, rdx",
-        // A fault leaves RCX at the count still to copy, so the fixup is simply the next
-        // instruction.
+        "shr rcx, 3",
+        "and edx, 7",
         "3:",
-        "rep movsb",
+        "rep movsq",
+        "mov rcx, rdx",
+        // A fault in the tail leaves RCX at the bytes still to copy, so its fixup is
+        // simply the next instruction.
         "4:",
+        "rep movsb",
+        "5:",
         "mov rax, rcx",
         "cmp byte ptr [rip + {smap}], 0",
-        "je 5f",
+        "je 6f",
         "clac",
-        "5:",
+        "6:",
         "ret",
+        // A fault in the bulk leaves RCX at the quadwords still to copy.
+        "7:",
+        "lea rcx, [rdx + rcx * 8]",
+        "jmp 5b",
         ".pushsection __ex_table, \"a\"",
         ".balign 8",
-        ".quad 3b, 4b",
+        ".quad 3b, 7b",
+        ".quad 4b, 5b",
         ".popsection",
         smap = sym SMAP_ENABLED,
     );
@@ -242,19 +256,28 @@ unsafe extern "C" fn clear_user_bytes(dst: *mut u8, len: usize) -> usize {
         "stac",
         "2:",
         "mov rcx, rsi",
+        "shr rcx, 3",
+        "and esi, 7",
         "xor eax, eax",
         "3:",
-        "rep stosb",
+        "rep stosq",
+        "mov rcx, rsi",
         "4:",
+        "rep stosb",
+        "5:",
         "mov rax, rcx",
         "cmp byte ptr [rip + {smap}], 0",
-        "je 5f",
+        "je 6f",
         "clac",
-        "5:",
+        "6:",
         "ret",
+        "7:",
+        "lea rcx, [rsi + rcx * 8]",
+        "jmp 5b",
         ".pushsection __ex_table, \"a\"",
         ".balign 8",
-        ".quad 3b, 4b",
+        ".quad 3b, 7b",
+        ".quad 4b, 5b",
         ".popsection",
         smap = sym SMAP_ENABLED,
     );

@@ -277,6 +277,31 @@ fn round_trip_checks() -> Check {
     usercopy::clear_user(DATA_VA + 100, 4).map_err(|_| "clear_user")?;
     check(usercopy::read_u32(DATA_VA + 100) == Ok(0), "cleared")?;
 
+    // Lengths that are not a multiple of eight, at odd addresses: the bulk moves
+    // quadwords and the tail bytes, and both must land exactly.
+    let pattern: [u8; 301] = core::array::from_fn(|i| (i * 7 + 1) as u8);
+    usercopy::copy_to_user(DATA_VA + 1003, &pattern).map_err(|_| "odd copy_to_user")?;
+    let mut back = [0u8; 301];
+    usercopy::copy_from_user(&mut back, DATA_VA + 1003).map_err(|_| "odd copy_from_user")?;
+    check(back == pattern, "odd-length round trip")?;
+    usercopy::clear_user(DATA_VA + 1005, 290).map_err(|_| "odd clear_user")?;
+    usercopy::copy_from_user(&mut back, DATA_VA + 1003).map_err(|_| "read back cleared")?;
+    check(
+        back[..2] == pattern[..2]
+            && back[2..292].iter().all(|&b| b == 0)
+            && back[292..] == pattern[292..],
+        "odd-length clear stays in its range",
+    )?;
+    let mut long = [0u8; 64];
+    check(
+        usercopy::copy_from_user(&mut long, DATA_VA + PAGE - 61) == Err(Fault),
+        "long read across the mapping end",
+    )?;
+    check(
+        usercopy::clear_user(DATA_VA + PAGE - 61, 64) == Err(Fault),
+        "long clear across",
+    )?;
+
     usercopy::write_u32(DATA_VA + 200, 5).map_err(|_| "write_u32")?;
     check(
         usercopy::cmpxchg_user_u32(DATA_VA + 200, 5, 9) == Ok(5),
