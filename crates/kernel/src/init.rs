@@ -35,6 +35,7 @@ pub fn start(boot: &BootInfo, options: &Options, initramfs: &[u8]) -> ! {
         .unwrap_or(0);
     platform::mm::page::init(max_phys);
     crate::trap::init();
+    crate::vdso::init();
     crate::sysinfo::set_cmdline(boot.cmdline);
 
     if let Err(err) = fs::init(initramfs, crate::random::boot_seed()) {

@@ -34,6 +34,7 @@ mod timer;
 mod trap;
 mod tty;
 mod user;
+mod vdso;
 
 use platform::BootInfo;
 

@@ -347,6 +347,8 @@ impl PidSource for KernelPidSource {
                 let (name, offset, dev, inode) = match (&vma.backing, vma.role) {
                     (_, VmaRole::Heap) => (MapName::Heap, 0, Default::default(), 0),
                     (_, VmaRole::Stack) => (MapName::Stack, 0, Default::default(), 0),
+                    (_, VmaRole::Vdso) => (MapName::Vdso, 0, Default::default(), 0),
+                    (_, VmaRole::Vvar) => (MapName::Vvar, 0, Default::default(), 0),
                     (
                         Backing::File {
                             inode,

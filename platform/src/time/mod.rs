@@ -31,6 +31,9 @@ enum Source {
 struct Clock {
     source: Source,
     tsc_hz: u64,
+    /// Nanoseconds per TSC tick as a 32.32 fixed-point number: the one
+    /// conversion both the kernel and the vDSO use, so they agree to the ns.
+    tsc_mult: u64,
     hpet: Option<HpetCounter>,
     /// HPET counter value and monotonic time when the HPET took over.
     hpet_base: u64,
@@ -74,12 +77,46 @@ pub fn monotonic_ns() -> u64 {
         (Source::Hpet, Some(hpet)) => {
             clock.hpet_base_ns + hpet.ticks_to_ns(hpet.read().wrapping_sub(clock.hpet_base))
         }
-        _ => scale(
+        _ => tsc_delta_to_ns(
             read_tsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed)),
-            NS_PER_SEC,
-            clock.tsc_hz,
+            clock.tsc_mult,
         ),
     }
+}
+
+/// Bits after the binary point of [`TscClock::mult`].
+pub const TSC_MULT_SHIFT: u32 = 32;
+
+fn tsc_delta_to_ns(ticks: u64, mult: u64) -> u64 {
+    ((u128::from(ticks) * u128::from(mult)) >> TSC_MULT_SHIFT) as u64
+}
+
+/// How to read the monotonic clock from the TSC without the kernel:
+/// `ns = ((rdtsc - boot_tsc) * mult) >> TSC_MULT_SHIFT`, exactly as
+/// [`monotonic_ns`] computes it.
+#[derive(Clone, Copy, Debug)]
+pub struct TscClock {
+    pub boot_tsc: u64,
+    pub mult: u64,
+}
+
+/// The TSC clock parameters, or `None` when the monotonic clock is not the
+/// TSC (or not calibrated yet) and readers must ask the kernel.
+pub fn tsc_clock() -> Option<TscClock> {
+    let clock = CLOCK.get()?;
+    (clock.source == Source::Tsc && clock.tsc_mult != 0).then(|| TscClock {
+        boot_tsc: BOOT_TSC.load(Ordering::Relaxed),
+        mult: clock.tsc_mult,
+    })
+}
+
+/// Wall time as `(base_ns, at_ns)`: the time since the epoch was `base_ns`
+/// when the monotonic clock read `at_ns`.
+pub fn realtime_base() -> (u64, u64) {
+    (
+        REALTIME_BASE_NS.load(Ordering::Relaxed),
+        REALTIME_AT_NS.load(Ordering::Relaxed),
+    )
 }
 
 /// Nanoseconds since the Unix epoch (RTC at boot plus the monotonic clock).
@@ -132,9 +169,11 @@ pub(crate) fn init(entry_tsc: u64) {
     }
     let hpet_base = hpet.as_ref().map_or(0, HpetCounter::read);
     let hpet_base_ns = scale(read_tsc().wrapping_sub(entry_tsc), NS_PER_SEC, tsc_hz);
+    let tsc_mult = scale(NS_PER_SEC, 1 << TSC_MULT_SHIFT, tsc_hz);
     CLOCK.call_once(|| Clock {
         source,
         tsc_hz,
+        tsc_mult,
         hpet,
         hpet_base,
         hpet_base_ns,

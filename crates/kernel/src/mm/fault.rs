@@ -89,7 +89,7 @@ fn populate(mm: &mut MmInner, vma: &Vma, addr: u64) -> Result<(), FaultKind> {
         Backing::Anonymous => Page::alloc_zeroed().ok_or(FaultKind::OutOfMemory)?,
         Backing::Shared { .. } => {
             let (pages, index) = vma.shared_index(addr).ok_or(FaultKind::Io)?;
-            pages.page(index).ok_or(FaultKind::OutOfMemory)?
+            pages.page(index)?
         }
         Backing::File {
             inode, file_end, ..
@@ -112,7 +112,11 @@ fn populate(mm: &mut MmInner, vma: &Vma, addr: u64) -> Result<(), FaultKind> {
             page
         }
     };
-    let flags = pte_flags(vma.prot, true);
+    // A private mapping of a shared object (the vDSO) starts read-only, so
+    // that a write after mprotect copies the page instead of changing it for
+    // everyone.
+    let writable = vma.shared || !matches!(vma.backing, Backing::Shared { .. });
+    let flags = pte_flags(vma.prot, writable);
     mm.space
         .map(addr, page.into_frame(), flags)
         .map_err(|_| FaultKind::OutOfMemory)?;

@@ -45,6 +45,10 @@ pub enum VmaRole {
     Plain,
     Heap,
     Stack,
+    /// The vDSO's code.
+    Vdso,
+    /// The kernel's data page for the vDSO: never writable or executable.
+    Vvar,
 }
 
 /// One mapping: `[start, end)`, page aligned.

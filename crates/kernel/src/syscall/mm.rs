@@ -142,6 +142,16 @@ pub fn sys_mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
         // TODO: see sys_mmap: shared file pages cannot be written through.
         return Err(Errno::EACCES.into());
     }
+    // The vvar page is the kernel's: readable only, as on Linux, where it
+    // lacks VM_MAYWRITE and VM_MAYEXEC.
+    if prot.intersects(Prot::WRITE | Prot::EXEC)
+        && inner
+            .vmas
+            .range(..end)
+            .any(|(_, v)| v.end > start && v.role == VmaRole::Vvar)
+    {
+        return Err(Errno::EACCES.into());
+    }
     mm::protect(&mut inner, start, end, prot)?;
     Ok(0)
 }

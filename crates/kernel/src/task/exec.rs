@@ -101,6 +101,7 @@ pub fn load(
     let mm = Mm::new()?;
     let root = process.fs.lock().root.clone();
     map_image(&mm, &program, &program.node.path_from(&root))?;
+    let vdso = crate::vdso::map(&mut mm.lock());
 
     let mut random = [0u8; 16];
     crate::random::fill(&mut random);
@@ -119,7 +120,7 @@ pub fn load(
         gid: creds.gid,
         egid: creds.gid,
         secure: false,
-        sysinfo_ehdr: None,
+        sysinfo_ehdr: vdso,
         random,
     };
     let stack = loader::stack::build(mm::STACK_TOP, &program.argv, &envp, &execfn, &info)?;
