@@ -14,7 +14,7 @@
 #define ROUNDS 100
 /* Kernel heap caches may keep a little. */
 #define MARGIN_KIB 1024
-#define TRIES 3
+#define TRIES 5
 
 /*
  * Free memory in KiB. Linux parks freed pages on per-CPU lists that MemFree
