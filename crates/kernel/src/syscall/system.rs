@@ -29,12 +29,7 @@ pub static HOSTNAME: Mutex<String> = Mutex::new(String::new());
 pub static DOMAINNAME: Mutex<String> = Mutex::new(String::new());
 
 pub fn hostname() -> String {
-    let name = HOSTNAME.lock();
-    if name.is_empty() {
-        String::from("(none)")
-    } else {
-        name.clone()
-    }
+    String::from(or_none(&HOSTNAME.lock()))
 }
 
 /// `struct utsname`: six 65-byte fields.
@@ -44,29 +39,37 @@ struct Utsname {
     fields: [[u8; 65]; 6],
 }
 
+/// The version string uname reports.
+pub const VERSION: &str = concat!("#1 SMP Kestrel ", env!("CARGO_PKG_VERSION"));
+
 pub fn version() -> String {
-    alloc::format!("#1 SMP Kestrel {}", env!("CARGO_PKG_VERSION"))
+    String::from(VERSION)
+}
+
+/// An unset host or domain name, as uname shows it.
+fn or_none(name: &str) -> &str {
+    if name.is_empty() {
+        "(none)"
+    } else {
+        name
+    }
+}
+
+/// Copies `value` into a utsname field, cut to leave the terminating NUL.
+fn set_field(field: &mut [u8; 65], value: &str) {
+    let n = value.len().min(field.len() - 1);
+    field[..n].copy_from_slice(&value.as_bytes()[..n]);
 }
 
 pub fn sys_uname(addr: u64) -> SysResult {
     let mut uts = Utsname::zeroed();
-    let domain = DOMAINNAME.lock().clone();
-    let values = [
-        String::from(SYSNAME),
-        hostname(),
-        String::from(RELEASE),
-        version(),
-        String::from(MACHINE),
-        if domain.is_empty() {
-            String::from("(none)")
-        } else {
-            domain
-        },
-    ];
-    for (field, value) in uts.fields.iter_mut().zip(values.iter()) {
-        let n = value.len().min(64);
-        field[..n].copy_from_slice(&value.as_bytes()[..n]);
-    }
+    let [sysname, nodename, release, version, machine, domainname] = &mut uts.fields;
+    set_field(sysname, SYSNAME);
+    set_field(nodename, or_none(&HOSTNAME.lock()));
+    set_field(release, RELEASE);
+    set_field(version, VERSION);
+    set_field(machine, MACHINE);
+    set_field(domainname, or_none(&DOMAINNAME.lock()));
     user::write(addr, &uts)?;
     Ok(0)
 }
