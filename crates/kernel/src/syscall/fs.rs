@@ -70,10 +70,28 @@ fn check_span(offset: Option<i64>, len: usize) -> Result<()> {
     }
 }
 
+/// Transfers of at most this many bytes go through a buffer on the kernel
+/// stack instead of one from the heap.
+const STACK_IO: usize = 256;
+
 /// Reads into user memory at `addr`, chunk by chunk; stops at a short read.
 fn read_to_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> SysResult {
     check_span(offset, len)?;
+    if len <= STACK_IO {
+        let mut buf = [0u8; STACK_IO];
+        return read_chunks(file, addr, len, offset, &mut buf);
+    }
     let mut buf = user::buffer(len.min(IO_CHUNK))?;
+    read_chunks(file, addr, len, offset, &mut buf)
+}
+
+fn read_chunks(
+    file: &OpenFile,
+    addr: u64,
+    len: usize,
+    offset: Option<i64>,
+    buf: &mut [u8],
+) -> SysResult {
     let mut done = 0;
     while done < len {
         let want = (len - done).min(buf.len());
@@ -104,7 +122,21 @@ fn read_to_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> 
 
 fn write_from_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> SysResult {
     check_span(offset, len)?;
+    if len <= STACK_IO {
+        let mut buf = [0u8; STACK_IO];
+        return write_chunks(file, addr, len, offset, &mut buf);
+    }
     let mut buf = user::buffer(len.min(IO_CHUNK))?;
+    write_chunks(file, addr, len, offset, &mut buf)
+}
+
+fn write_chunks(
+    file: &OpenFile,
+    addr: u64,
+    len: usize,
+    offset: Option<i64>,
+    buf: &mut [u8],
+) -> SysResult {
     let mut done = 0;
     while done < len {
         let want = (len - done).min(buf.len());
