@@ -78,6 +78,13 @@ pub fn flush(addr: VirtAddr) {
     x86_64::instructions::tlb::flush(addr);
 }
 
+/// Invalidates every non-global TLB entry on this CPU: all of user space,
+/// while the kernel's global mappings stay cached.
+// TODO: send a shootdown IPI once other CPUs run.
+pub fn flush_user() {
+    x86_64::instructions::tlb::flush_all();
+}
+
 /// Invalidates every TLB entry on this CPU, global ones included.
 pub fn flush_all() {
     if cpu::features().pge {

@@ -25,6 +25,9 @@ pub const USER_SPACE_END: u64 = 0x0000_7fff_ffff_f000;
 pub const PAGE_SIZE: u64 = 4096;
 /// PML4 entries of the user half.
 const USER_PML4_ENTRIES: usize = 256;
+/// Past this many changed pages, one flush of every user entry costs less
+/// than a flush per page (Linux's ceiling is 33).
+const FLUSH_PAGES_MAX: usize = 32;
 /// Bytes of address space one entry covers, by level (1 = page table).
 const LEVEL_SPAN: [u64; 5] = [0, 1 << 12, 1 << 21, 1 << 30, 1 << 39];
 /// The flags a caller may ask for on a user page. PRESENT and USER_ACCESSIBLE are always
@@ -278,18 +281,21 @@ impl AddressSpace {
         if start >= end {
             return;
         }
-        let mut changed = false;
+        let mut changed = 0;
         walk_table(self.pml4, 4, 0, start, end, &mut |va, entry| {
             let flags = entry.flags();
             let frame = PhysFrame::containing_address(entry.addr());
             let new_flags = leaf_flags(f(va, frame, flags));
             if new_flags != flags {
                 entry.set_flags(new_flags);
-                changed = true;
+                changed += 1;
+                if changed <= FLUSH_PAGES_MAX {
+                    paging::flush(VirtAddr::new(va));
+                }
             }
         });
-        if changed {
-            paging::flush_all();
+        if changed > FLUSH_PAGES_MAX {
+            paging::flush_user();
         }
     }
 
@@ -301,7 +307,7 @@ impl AddressSpace {
             entry.set_unused();
         });
         free_user_tables(self.pml4);
-        paging::flush_all();
+        paging::flush_user();
     }
 }
 
