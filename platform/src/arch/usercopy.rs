@@ -18,6 +18,8 @@ use x86_64::registers::control::{Cr4, Cr4Flags};
 /// The first address above the user half of the address space.
 pub const USER_ADDR_LIMIT: u64 = 0x0000_8000_0000_0000;
 const PAGE_SIZE: u64 = 4096;
+/// Bytes of a user string copied at a time while looking for its NUL.
+const CSTR_PIECE: usize = 128;
 
 /// A user address range that is invalid or not (fully) accessible; EFAULT for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,13 +130,14 @@ pub fn clear_user(dst: u64, len: usize) -> Result<(), Fault> {
 /// [`CStrError::Fault`], one with no NUL in its first `max + 1` bytes is
 /// [`CStrError::TooLong`].
 pub fn copy_cstr_from_user(src: u64, max: usize) -> Result<Vec<u8>, CStrError> {
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(CSTR_PIECE);
     let mut addr = src;
     let limit = max.saturating_add(1);
-    // Read page by page, so that a string ending just before an unmapped page is fine.
+    // Read in small pieces that never cross a page: a string ending just before an
+    // unmapped page is fine, and a short path costs a short copy, not a page's worth.
     loop {
         let page_left = (PAGE_SIZE - addr % PAGE_SIZE) as usize;
-        let wanted = page_left.min(limit - bytes.len());
+        let wanted = page_left.min(CSTR_PIECE).min(limit - bytes.len());
         let start = bytes.len();
         bytes.resize(start + wanted, 0);
         copy_from_user(&mut bytes[start..], addr)?;
