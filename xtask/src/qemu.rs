@@ -49,6 +49,9 @@ pub struct Machine {
     pub smp: u32,
     pub memory: String,
     pub gdb: bool,
+    /// The `isa-debug-exit` device, through which a kernel panic ends QEMU with a
+    /// failure status instead of halting the machine forever; on by default (Linux
+    /// never touches its port).
     pub debug_exit: bool,
 }
 
@@ -64,7 +67,7 @@ impl Machine {
             smp: 1,
             memory: "512M".to_string(),
             gdb: false,
-            debug_exit: false,
+            debug_exit: true,
         }
     }
 

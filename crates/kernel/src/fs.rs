@@ -73,7 +73,11 @@ pub fn init(initramfs: &[u8], random_seed: [u8; 32]) -> Result<()> {
                 mib_per_s
             );
         }
-        Err(err) => log::error!("initramfs: {err}; keeping what was unpacked before it"),
+        Err(err) => log::error!(
+            "initramfs: {err}; keeping the {} entries ({} bytes of data) unpacked before it",
+            err.summary.entries,
+            err.summary.data_bytes
+        ),
     }
     let root = Arc::new(RootFs(root));
     VFS.call_once(|| Vfs::new(root, "rootfs", MountFlags::empty(), clock()));
