@@ -1,20 +1,22 @@
 //! Kernel randomness: the seed gathered at boot, and random bytes for
 //! getrandom and AT_RANDOM from the same generator as /dev/urandom.
 
-use x86_64::instructions::random::RdRand;
-
-/// 32 bytes of seed from RDRAND, mixed with the TSC so a CPU without
-/// RDRAND still gets a seed that differs between boots.
+/// 32 bytes of seed from the CPU's random instructions (RDSEED, else RDRAND),
+/// mixed with the TSC so a CPU without them still gets a seed that differs
+/// between boots.
 pub fn boot_seed() -> [u8; 32] {
     let mut seed = [0u8; 32];
-    let rdrand = RdRand::new();
+    let mut from_hardware = 0;
     for (i, chunk) in seed.chunks_mut(8).enumerate() {
-        let hardware = rdrand.and_then(|r| r.get_u64()).unwrap_or(0);
+        let hardware = platform::cpu::hardware_random_u64();
+        from_hardware += usize::from(hardware.is_some());
         let tsc = platform::time::read_tsc().rotate_left(i as u32 * 13);
-        chunk.copy_from_slice(&(hardware ^ tsc).to_le_bytes());
+        chunk.copy_from_slice(&(hardware.unwrap_or(0) ^ tsc).to_le_bytes());
     }
-    if rdrand.is_none() {
-        log::warn!("random: no RDRAND; seeding from the TSC only");
+    if from_hardware < seed.len() / 8 {
+        log::warn!(
+            "random: the CPU gave {from_hardware} of 4 seed words; the rest come from the TSC"
+        );
     }
     seed
 }

@@ -26,6 +26,8 @@ pub struct CpuFeatures {
     pub smap: bool,
     pub fsgsbase: bool,
     pub hypervisor: bool,
+    pub rdrand: bool,
+    pub rdseed: bool,
 }
 
 static FEATURES: Once<CpuFeatures> = Once::new();
@@ -51,11 +53,13 @@ fn detect() -> CpuFeatures {
         features.xsave = info.has_xsave();
         features.fxsr = info.has_fxsave_fxstor();
         features.hypervisor = info.has_hypervisor();
+        features.rdrand = info.has_rdrand();
     }
     if let Some(extended) = cpuid.get_extended_feature_info() {
         features.smep = extended.has_smep();
         features.smap = extended.has_smap();
         features.fsgsbase = extended.has_fsgsbase();
+        features.rdseed = extended.has_rdseed();
     }
     if let Some(ext) = cpuid.get_extended_processor_and_feature_identifiers() {
         features.nx = ext.has_execute_disable();
@@ -96,4 +100,52 @@ pub fn halt_forever() -> ! {
         x86_64::instructions::interrupts::disable();
         x86_64::instructions::hlt();
     }
+}
+
+/// Tries a hardware random instruction this many times: both may fail for a
+/// moment when their entropy source is drained (Intel's guidance is ten).
+const HARDWARE_RANDOM_TRIES: usize = 10;
+
+/// 64 random bits from the CPU: RDSEED (straight from the entropy source)
+/// when present, else RDRAND (its conditioned generator); `None` when the CPU
+/// has neither or both keep failing.
+pub fn hardware_random_u64() -> Option<u64> {
+    let features = features();
+    if features.rdseed {
+        for _ in 0..HARDWARE_RANDOM_TRIES {
+            if let Some(value) = rdseed() {
+                return Some(value);
+            }
+        }
+    }
+    if features.rdrand {
+        for _ in 0..HARDWARE_RANDOM_TRIES {
+            if let Some(value) = rdrand() {
+                return Some(value);
+            }
+        }
+    }
+    None
+}
+
+fn rdseed() -> Option<u64> {
+    let value: u64;
+    let ok: u8;
+    // SAFETY: the CPU has RDSEED (checked by the caller); it only writes the
+    // two output registers and the flags.
+    unsafe {
+        core::arch::asm!("rdseed {}", "setc {}", out(reg) value, out(reg_byte) ok, options(nomem, nostack));
+    }
+    (ok != 0).then_some(value)
+}
+
+fn rdrand() -> Option<u64> {
+    let value: u64;
+    let ok: u8;
+    // SAFETY: the CPU has RDRAND (checked by the caller); it only writes the
+    // two output registers and the flags.
+    unsafe {
+        core::arch::asm!("rdrand {}", "setc {}", out(reg) value, out(reg_byte) ok, options(nomem, nostack));
+    }
+    (ok != 0).then_some(value)
 }
