@@ -12,7 +12,8 @@
  *
  * and a failed row does not stop the others. The run starts with
  * "BENCH_START" and a "BENCH_INFO" line naming the kernel, and ends with
- * "BENCH_DONE". Options: --quick, --only=PREFIX (repeatable), --list.
+ * "BENCH_DONE". Options: --quick, --time-ms=N (each timed loop's length, for
+ * profiling one row at length), --only=PREFIX (repeatable), --list.
  *
  * When init starts it in `initmode=bench`, init passes its own start time
  * (CLOCK_MONOTONIC, which both kernels count from boot) as BENCH_INIT_NS,
@@ -906,7 +907,7 @@ static void report_boot(void)
 
 static void usage(void)
 {
-	say("usage: bench [--quick] [--only=PREFIX]... [--list]");
+	say("usage: bench [--quick] [--time-ms=N] [--only=PREFIX]... [--list]");
 	exit(2);
 }
 
@@ -919,6 +920,10 @@ int main(int argc, char **argv)
 	for (arg = 1; arg < argc; arg++) {
 		if (strcmp(argv[arg], "--quick") == 0) {
 			target_ns = QUICK_TARGET_NS;
+		} else if (strncmp(argv[arg], "--time-ms=", 10) == 0) {
+			target_ns = atoll(argv[arg] + 10) * 1000000LL;
+			if (target_ns <= 0)
+				usage();
 		} else if (strncmp(argv[arg], "--only=", 7) == 0 && only_count < MAX_ONLY) {
 			only[only_count++] = argv[arg] + 7;
 		} else if (strcmp(argv[arg], "--list") == 0) {
