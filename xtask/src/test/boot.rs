@@ -103,6 +103,9 @@ mod tests {
             Some("3 entries, 10 bytes of data unpacked in 5 us (1 MiB/s)")
         );
         assert_eq!(line_after("[ 0.01] INFO  other\n", UNPACK_MARK), None);
-        assert_eq!(line_after("[ 0.06] INFO  initramfs: 3 ent", UNPACK_MARK), None);
+        assert_eq!(
+            line_after("[ 0.06] INFO  initramfs: 3 ent", UNPACK_MARK),
+            None
+        );
     }
 }
