@@ -1,6 +1,7 @@
 //! The `boot` stage: a plain PVH boot (`-kernel <ELF>`, as for Linux) reaches the
 //! kernel banner, then unpacks the initramfs; the stage shows the boot time and the
-//! unpack throughput the kernel logs. For a Linux guest, it reaches the start of `/init`.
+//! unpack throughput the kernel logs. A second boot without an initramfs must say so
+//! in one line and power off cleanly. For a Linux guest, it reaches the start of `/init`.
 
 use std::time::Duration;
 
@@ -21,6 +22,9 @@ const UNPACK_MARK: &str = "initramfs: ";
 /// The kernel's boot-time line, e.g. `boot: entry to kernel_main 1.707 ms, ready after
 /// 29.604 ms (guest time)`.
 const BOOT_TIME_MARK: &str = "boot: entry to kernel_main";
+
+/// What the kernel says when it was given no initramfs, before it powers off.
+const NO_INITRAMFS_MARK: &str = "no initramfs: ";
 
 /// The text after `mark` on the first complete line that has it.
 fn line_after<'a>(output: &'a str, mark: &str) -> Option<&'a str> {
@@ -79,7 +83,37 @@ pub fn run(guest: &Guest) -> Report {
             guest.explain_failure(&log);
         }
     }
+    if guest.kind == KernelKind::Kestrel {
+        check_no_initramfs(guest, &mut report);
+    }
     report
+}
+
+/// Boots without `-initrd`: one clear line, then a clean power-off (status 0).
+fn check_no_initramfs(guest: &Guest, report: &mut Report) {
+    let log = log_path("boot-no-initramfs");
+    let mut machine = guest.machine("loglevel=info");
+    machine.initrd = None;
+    let mut console = match Console::start(&machine, &log) {
+        Ok(console) => console,
+        Err(err) => {
+            report.failed += 1;
+            report.note = err.0;
+            return;
+        }
+    };
+    let exit = console.wait_exit(TIMEOUT);
+    let said = line_after(&console.text(), NO_INITRAMFS_MARK).is_some();
+    console.kill();
+    if said && matches!(exit, Ok(Some(0))) {
+        report.passed += 1;
+        println!("boot   no initramfs: one line, then power-off  ok");
+    } else {
+        report.failed += 1;
+        report.note = format!("without an initramfs: said it {said}, exit {exit:?}");
+        println!("boot   no initramfs: one line, then power-off  FAILED");
+        guest.explain_failure(&log);
+    }
 }
 
 #[cfg(test)]
