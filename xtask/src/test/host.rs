@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use super::{log_path, Report};
 use crate::util;
 
-/// Workspace members that only build for the bare-metal target, or that are this tool.
-const NOT_HOST_TESTED: [&str; 3] = ["kernel", "platform", "xtask"];
+/// Workspace members that only build for the bare-metal target.
+const NOT_HOST_TESTED: [&str; 2] = ["kernel", "platform"];
 
 pub fn run() -> Report {
     let mut report = Report::new("host");
