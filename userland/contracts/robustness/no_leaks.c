@@ -14,7 +14,16 @@
 #define ROUNDS 100
 /* Kernel heap caches may keep a little. */
 #define MARGIN_KIB 1024
+/*
+ * Where /proc/zoneinfo exists (Linux), free memory moves with everything else
+ * the machine does (slab caches, page cache, other processes), by megabytes
+ * between two readings on a busy host: there the test can only catch a gross
+ * leak. Kestrel has no zoneinfo and an exact figure, and gets the tight margin.
+ */
+#define NOISY_MARGIN_KIB (64 * 1024)
 #define TRIES 5
+
+static long margin_kib = MARGIN_KIB;
 
 /*
  * Free memory in KiB. Linux parks freed pages on per-CPU lists that MemFree
@@ -30,6 +39,7 @@ static long mem_free_kib(void)
 	char *line;
 
 	if (contract_read_file("/proc/zoneinfo", buf, sizeof(buf)) > 0) {
+		margin_kib = NOISY_MARGIN_KIB;
 		for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 			while (*line == ' ')
 				line++;
@@ -126,7 +136,7 @@ static long deficit_kib(int way)
 			contract_fail_why("meminfo", "no free memory figure in /proc");
 		if (least < 0 || before - after < least)
 			least = before - after < 0 ? 0 : before - after;
-		if (least <= MARGIN_KIB)
+		if (least <= margin_kib)
 			break;
 	}
 	return least;
@@ -144,7 +154,7 @@ int main(void)
 		char name[64];
 
 		snprintf(name, sizeof(name), "memory_returns_after_%s", WAYS[way]);
-		if (deficit > MARGIN_KIB) {
+		if (deficit > margin_kib) {
 			char why[96];
 
 			snprintf(why, sizeof(why), "%ld KiB less free after %d children",
