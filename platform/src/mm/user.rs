@@ -369,13 +369,18 @@ fn walk_table(
 ) {
     let span = LEVEL_SPAN[level];
     let entries = if level == 4 { USER_PML4_ENTRIES } else { 512 };
+    // Only the entries that overlap [start, end), found by arithmetic rather than by
+    // looking at all 512.
+    let first = (start.saturating_sub(base) / span) as usize;
+    let last = (end.saturating_sub(base).div_ceil(span) as usize).min(entries);
     // SAFETY: `table` is a user-half page table of a space the caller borrows mutably.
     let table = unsafe { table_mut(table) };
-    for (index, entry) in table.iter_mut().enumerate().take(entries) {
-        let entry_base = base + index as u64 * span;
-        if entry_base + span <= start || entry_base >= end {
+    for index in first..last {
+        let entry = &mut table[index];
+        if entry.is_unused() {
             continue;
         }
+        let entry_base = base + index as u64 * span;
         let flags = entry.flags();
         if !flags.contains(PageTableFlags::PRESENT) {
             continue;
