@@ -296,11 +296,15 @@ impl PidSource for KernelPidSource {
         if process.is_zombie() {
             return None;
         }
+        // As seen from the reader's root, as Linux shows them: a chrooted
+        // process's root is the directory it was confined to. The reader's
+        // context is read first, since it may be the very one locked below.
+        let reader_root = sched::current().process.fs.lock().root.clone();
         let fs = process.fs.lock();
         Some(match link {
             ProcessLink::Exe => process.exe.lock().clone(),
-            ProcessLink::Cwd => fs.cwd.path_from(&fs.root),
-            ProcessLink::Root => String::from("/"),
+            ProcessLink::Cwd => fs.cwd.path_from(&reader_root),
+            ProcessLink::Root => fs.root.path_from(&reader_root),
         })
     }
 

@@ -118,7 +118,8 @@ pub fn id_name(id: u32) -> String {
 }
 
 /// Parses a PID, tid or fd name: canonical decimal only, as Linux accepts
-/// (no sign, no leading zero, no trailing junk, fits in 32 bits), and never 0.
+/// (no sign, no leading zero, no trailing junk, fits in 32 bits). "0" parses,
+/// since fd 0 exists; `/proc/0` is ENOENT because no process has PID 0.
 pub fn parse_id(name: &str) -> Option<u32> {
     let bytes = name.as_bytes();
     let canonical = !bytes.is_empty()

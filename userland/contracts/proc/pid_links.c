@@ -1,7 +1,8 @@
 /*
  * proc/pid_links: /proc/<pid>/exe names the program file (the real file
  * even when started through a symlink), /proc/<pid>/cwd follows chdir,
- * /proc/<pid>/root is "/", for ourselves and for a child.
+ * /proc/<pid>/root is "/", for ourselves and for a child; a child confined
+ * with chroot shows its root and cwd as paths from the reader's root.
  */
 #include "contract.h"
 
@@ -83,5 +84,32 @@ int main(int argc, char **argv)
 
 	close(to_child[1]);
 	CHECK_EXIT("child_exit", contract_wait(pid), 0);
+
+	/* A chrooted child (the test runs as root on both kernels). */
+	CHECK("pipes_again", pipe(to_child) == 0 && pipe(from_child) == 0);
+	pid = contract_fork();
+	if (pid == 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		if (chroot("sub") != 0 || chdir("/") != 0)
+			_exit(126);
+		if (write(from_child[1], "r", 1) != 1)
+			_exit(125);
+		while (read(to_child[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	CHECK_EQ("chrooted_child_ready", read(from_child[0], &c, 1), 1);
+	snprintf(want, sizeof(want), "%s/sub", cwd);
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	link_text("readlink_chrooted_root", path, text, sizeof(text));
+	CHECK_STR("chrooted_root_is_its_directory", text, want);
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+	link_text("readlink_chrooted_cwd", path, text, sizeof(text));
+	CHECK_STR("chrooted_cwd_from_our_root", text, want);
+	close(to_child[1]);
+	CHECK_EXIT("chrooted_child_exit", contract_wait(pid), 0);
 	contract_pass();
 }
