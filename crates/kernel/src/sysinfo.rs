@@ -87,6 +87,49 @@ fn brand(cpuid: &CpuId<raw_cpuid::CpuIdReaderNative>) -> String {
         .unwrap_or_else(|| String::from("unknown"))
 }
 
+/// The flags of CPUID leaves 0x80000001 and 7, as Linux names them. Linux
+/// lists capability words in order, so the 0x80000001 EDX ones would come
+/// right after leaf 1 EDX; tools look flags up by name, not by place.
+fn extended_flags(cpuid: &CpuId<raw_cpuid::CpuIdReaderNative>) -> Vec<&'static str> {
+    let mut flags = Vec::new();
+    if let Some(e) = cpuid.get_extended_processor_and_feature_identifiers() {
+        let named = [
+            (e.has_syscall_sysret(), "syscall"),
+            (e.has_execute_disable(), "nx"),
+            (e.has_1gib_pages(), "pdpe1gb"),
+            (e.has_rdtscp(), "rdtscp"),
+            (e.has_64bit_mode(), "lm"),
+            (e.has_lahf_sahf(), "lahf_lm"),
+            (e.has_svm(), "svm"),
+            (e.has_lzcnt(), "abm"),
+            (e.has_sse4a(), "sse4a"),
+            (e.has_prefetchw(), "3dnowprefetch"),
+        ];
+        flags.extend(named.iter().filter(|(has, _)| *has).map(|(_, name)| *name));
+    }
+    if let Some(x) = cpuid.get_extended_feature_info() {
+        let named = [
+            (x.has_fsgsbase(), "fsgsbase"),
+            (x.has_bmi1(), "bmi1"),
+            (x.has_hle(), "hle"),
+            (x.has_avx2(), "avx2"),
+            (x.has_smep(), "smep"),
+            (x.has_bmi2(), "bmi2"),
+            (x.has_rep_movsb_stosb(), "erms"),
+            (x.has_invpcid(), "invpcid"),
+            (x.has_rtm(), "rtm"),
+            (x.has_avx512f(), "avx512f"),
+            (x.has_rdseed(), "rdseed"),
+            (x.has_adx(), "adx"),
+            (x.has_smap(), "smap"),
+            (x.has_clflushopt(), "clflushopt"),
+            (x.has_sha(), "sha_ni"),
+        ];
+        flags.extend(named.iter().filter(|(has, _)| *has).map(|(_, name)| *name));
+    }
+    flags
+}
+
 pub fn cpus() -> Vec<CpuInfo> {
     let cpuid = CpuId::new();
     let vendor = cpuid
@@ -120,6 +163,8 @@ pub fn cpus() -> Vec<CpuInfo> {
             (f.has_fxsave_fxstor(), "fxsr"),
             (f.has_sse(), "sse"),
             (f.has_sse2(), "sse2"),
+            (f.has_ss(), "ss"),
+            (f.has_htt(), "ht"),
             (f.has_sse3(), "pni"),
             (f.has_pclmulqdq(), "pclmulqdq"),
             (f.has_ssse3(), "ssse3"),
@@ -139,6 +184,7 @@ pub fn cpus() -> Vec<CpuInfo> {
         ];
         flags.extend(named.iter().filter(|(has, _)| *has).map(|(_, name)| *name));
     }
+    flags.extend(extended_flags(&cpuid));
     let (family, model, stepping) = features
         .as_ref()
         .map(|f| {
