@@ -8,6 +8,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use platform::arch::irq::{self, IrqMutex};
 use platform::arch::switch;
@@ -33,7 +34,6 @@ struct Cpu {
     previous: Option<Arc<Task>>,
     idle: Option<Arc<Task>>,
     run_queue: RunQueue<Runnable>,
-    need_resched: bool,
     /// Context switches so far (/proc/stat `ctxt`).
     switches: u64,
     ticks: CpuTicks,
@@ -68,10 +68,14 @@ static CPU: IrqMutex<Cpu> = IrqMutex::new(Cpu {
     previous: None,
     idle: None,
     run_queue: RunQueue::new(),
-    need_resched: false,
     switches: 0,
     ticks: CpuTicks::ZERO,
 });
+
+/// Set by the tick when the running task should give up the CPU. Read on
+/// every return to user mode, so it lives outside the CPU lock.
+// TODO: one per CPU, with `CPU`.
+static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 
 /// Sleepers with a deadline, by (deadline, task id).
 static TIMERS: IrqMutex<BTreeMap<(u64, u32), Arc<Task>>> = IrqMutex::new(BTreeMap::new());
@@ -129,7 +133,7 @@ pub fn schedule() {
     let (prev_ctx, next_ctx) = {
         let mut cpu = this_cpu().lock();
         let prev = cpu.current.take().expect("schedule runs on a task");
-        cpu.need_resched = false;
+        NEED_RESCHED.store(false, Ordering::Relaxed);
         let is_idle =
             |cpu: &Cpu, t: &Arc<Task>| cpu.idle.as_ref().is_some_and(|i| Arc::ptr_eq(i, t));
         if prev.state() == TaskState::Running && !is_idle(&cpu, &prev) {
@@ -184,7 +188,7 @@ pub fn tick(from_user: bool, now_ns: u64) {
             };
             *counter += 1;
             if is_idle || current.consume_slice() {
-                cpu.need_resched = !cpu.run_queue.is_empty() || is_idle;
+                NEED_RESCHED.store(!cpu.run_queue.is_empty() || is_idle, Ordering::Relaxed);
             }
         }
     }
@@ -209,7 +213,7 @@ fn wake_expired(now_ns: u64) {
 
 /// Whether the running task should give up the CPU at its next chance.
 pub fn need_resched() -> bool {
-    this_cpu().lock().need_resched
+    NEED_RESCHED.load(Ordering::Relaxed)
 }
 
 /// Context switches so far.
