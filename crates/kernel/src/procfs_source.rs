@@ -353,6 +353,12 @@ impl PidSource for KernelPidSource {
                             offset,
                             path,
                             ..
+                        }
+                        | Backing::SharedFile {
+                            inode,
+                            offset,
+                            path,
+                            ..
                         },
                         _,
                     ) => {

@@ -5,7 +5,7 @@ use alloc::vec;
 use platform::mm::page::Page;
 
 use super::map::pte_flags;
-use super::{page_down, release, Backing, Mm, MmInner, Prot, Vma, PAGE_SIZE};
+use super::{page_down, release, shared_file, Backing, Mm, MmInner, Prot, Vma, PAGE_SIZE};
 
 /// Why a fault could not be resolved: the `si_code` of the SIGSEGV.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +90,10 @@ fn populate(mm: &mut MmInner, vma: &Vma, addr: u64) -> Result<(), FaultKind> {
         Backing::Shared { .. } => {
             let (pages, index) = vma.shared_index(addr).ok_or(FaultKind::Io)?;
             pages.page(index).ok_or(FaultKind::OutOfMemory)?
+        }
+        Backing::SharedFile { inode, .. } => {
+            let offset = vma.file_offset(addr).ok_or(FaultKind::Io)?;
+            shared_file::page(inode, offset / PAGE_SIZE)?
         }
         Backing::File {
             inode, file_end, ..

@@ -37,6 +37,15 @@ pub enum Backing {
         file_end: u64,
         path: String,
     },
+    /// A file's own pages (`MAP_SHARED`), see [`super::shared_file`];
+    /// `writable` says whether the file was open for writing, without
+    /// which the mapping may never become writable.
+    SharedFile {
+        inode: InodeRef,
+        offset: u64,
+        writable: bool,
+        path: String,
+    },
 }
 
 /// The role /proc/<pid>/maps names.
@@ -83,7 +92,9 @@ impl Vma {
     pub fn slice(&self, start: u64, end: u64) -> Vma {
         let mut part = self.clone();
         match &mut part.backing {
-            Backing::File { offset, .. } => *offset += start - self.start,
+            Backing::File { offset, .. } | Backing::SharedFile { offset, .. } => {
+                *offset += start - self.start
+            }
             Backing::Shared { first_index, .. } => {
                 *first_index += (start - self.start) / super::PAGE_SIZE
             }
@@ -97,8 +108,19 @@ impl Vma {
     /// The file offset of the page at `addr`, for file-backed mappings.
     pub fn file_offset(&self, addr: u64) -> Option<u64> {
         match &self.backing {
-            Backing::File { offset, .. } => Some(offset + (addr - self.start)),
+            Backing::File { offset, .. } | Backing::SharedFile { offset, .. } => {
+                offset.checked_add(addr - self.start)
+            }
             _ => None,
+        }
+    }
+
+    /// Whether mprotect may add PROT_WRITE: not to a shared mapping of a
+    /// file that was not open for writing (EACCES, as on Linux).
+    pub fn may_write(&self) -> bool {
+        match &self.backing {
+            Backing::SharedFile { writable, .. } => *writable,
+            _ => true,
         }
     }
 
