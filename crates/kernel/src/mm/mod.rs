@@ -9,6 +9,7 @@
 
 mod fault;
 mod map;
+pub mod overcommit;
 pub mod shared;
 pub mod shared_file;
 pub mod vma;

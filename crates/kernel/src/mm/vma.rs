@@ -124,6 +124,12 @@ impl Vma {
         }
     }
 
+    /// Whether a writable private mapping counts against memory, as Linux's
+    /// overcommit accounting counts it: its pages have nowhere else to go.
+    pub fn is_accountable(&self) -> bool {
+        !self.shared && self.prot.contains(Prot::WRITE)
+    }
+
     /// Index of the page at `addr` in a shared anonymous object.
     pub fn shared_index(&self, addr: u64) -> Option<(Arc<SharedPages>, u64)> {
         match &self.backing {

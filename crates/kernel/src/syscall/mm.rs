@@ -174,6 +174,10 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64
         backing,
         role: VmaRole::Plain,
     };
+    let anonymous_shared = matches!(vma.backing, Backing::Shared { .. });
+    if (vma.is_accountable() || anonymous_shared) && flags & raw::MAP_NORESERVE == 0 {
+        mm::overcommit::check(len)?;
+    }
     // Registered before the mapping exists, so a truncate never misses it.
     if let Backing::SharedFile { inode, .. } = &vma.backing {
         mm::shared_file::register(&memory, inode);
@@ -219,7 +223,10 @@ pub fn sys_brk(addr: u64) -> SysResult {
     let old_end = page_up(current);
     let new_end = page_up(addr);
     if new_end > old_end {
-        if new_end > mm::MMAP_BASE || inner.overlaps(old_end, new_end) {
+        if new_end > mm::MMAP_BASE
+            || inner.overlaps(old_end, new_end)
+            || mm::overcommit::check(new_end - old_end).is_err()
+        {
             return Ok(current as usize);
         }
         let heap = Vma::anonymous(old_end, new_end, Prot::READ | Prot::WRITE, VmaRole::Heap);
