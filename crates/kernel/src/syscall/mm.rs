@@ -1,4 +1,5 @@
-//! Memory syscalls: mmap, munmap, mprotect, brk, mremap, madvise, msync.
+//! Memory syscalls: mmap, munmap, mprotect, brk, madvise, msync (mremap
+//! has its own file).
 
 use alloc::sync::Arc;
 
@@ -10,6 +11,8 @@ use super::SysResult;
 use crate::mm::shared::SharedPages;
 use crate::mm::{self, page_up, Backing, Prot, Vma, VmaRole, PAGE_SIZE};
 use crate::task::sched;
+
+pub use super::mremap::sys_mremap;
 
 fn prot_arg(prot: u64) -> Result<Prot> {
     let prot = prot as u32;
@@ -23,7 +26,7 @@ fn prot_arg(prot: u64) -> Result<Prot> {
     Ok(out)
 }
 
-fn current_mm() -> Result<Arc<mm::Mm>> {
+pub(super) fn current_mm() -> Result<Arc<mm::Mm>> {
     sched::current().mm().ok_or(Errno::EFAULT.into())
 }
 
@@ -61,7 +64,7 @@ const MAX_FILE_OFFSET: u64 = i64::MAX as u64;
 
 /// Rounds `len` up to whole pages the way Linux's `PAGE_ALIGN` does: a
 /// length within a page of the top wraps to 0, which callers refuse.
-const fn page_align(len: u64) -> u64 {
+pub(super) const fn page_align(len: u64) -> u64 {
     len.wrapping_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
 }
 
@@ -260,66 +263,6 @@ fn merge_heap(inner: &mut mm::MmInner) {
     }
     // Merging may have left the first pair merged into a vma whose start we
     // still iterate; one pass per growth is enough since growth adds one.
-}
-
-pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, _new_addr: u64) -> SysResult {
-    let flags = flags as u32;
-    if old % PAGE_SIZE != 0 || new_len == 0 || flags & raw::MREMAP_FIXED != 0 {
-        return Err(Errno::EINVAL.into());
-    }
-    let (old_len, new_len) = (page_up(old_len), page_up(new_len));
-    if old_len == 0 {
-        // TODO: old_len 0 duplicates a shared mapping; nothing here needs it yet.
-        return Err(Errno::EINVAL.into());
-    }
-    let old_end = old.checked_add(old_len).ok_or(Errno::EINVAL)?;
-    if new_len > platform::mm::user::USER_SPACE_END {
-        return Err(Errno::ENOMEM.into());
-    }
-    let memory = current_mm()?;
-    let mut inner = memory.lock();
-    let vma = inner.find(old).cloned().ok_or(Errno::EFAULT)?;
-    if old_end > vma.end {
-        return Err(Errno::EFAULT.into());
-    }
-    if new_len <= old_len {
-        mm::unmap_range(&mut inner, old + new_len, old_end);
-        return Ok(old as usize);
-    }
-    let grow_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
-    if vma.end == old_end && !inner.overlaps(old_end, grow_end) && grow_end <= mm::MMAP_BASE {
-        let mut grown = vma.clone();
-        grown.end = grow_end;
-        inner.vmas.insert(grown.start, grown);
-        return Ok(old as usize);
-    }
-    if flags & raw::MREMAP_MAYMOVE == 0 {
-        return Err(Errno::ENOMEM.into());
-    }
-    // Moving: map a new range and move the page table entries over.
-    let new_start = mm::find_free(&inner, 0, new_len).ok_or(Errno::ENOMEM)?;
-    let mut moved = vma.slice(old, old_end);
-    moved.start = new_start;
-    moved.end = new_start + new_len;
-    for addr in mm::present_pages(&mut inner, old, old_end) {
-        if let Some(frame) = inner.space.unmap(addr) {
-            let flags = mm::pte_flags(
-                moved.prot,
-                !platform::mm::page::is_shared(frame) || moved.shared,
-            );
-            if inner
-                .space
-                .map(new_start + (addr - old), frame, flags)
-                .is_err()
-            {
-                drop(platform::mm::page::Page::from_mapped(frame));
-                return Err(Errno::ENOMEM.into());
-            }
-        }
-    }
-    mm::unmap_range(&mut inner, old, old_end);
-    inner.vmas.insert(new_start, moved);
-    Ok(new_start as usize)
 }
 
 pub fn sys_madvise(addr: u64, len: u64, advice: u64) -> SysResult {
