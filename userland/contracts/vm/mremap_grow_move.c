@@ -149,6 +149,8 @@ int main(void)
 		    raw_mremap(moved, P, P, MREMAP_MAYMOVE | MREMAP_FIXED, moved), EINVAL);
 	CHECK_ERRNO("fixed_unaligned_target_einval",
 		    raw_mremap(moved, P, P, MREMAP_MAYMOVE | MREMAP_FIXED, other + 1), EINVAL);
+	CHECK_ERRNO("fixed_target_past_top_einval",
+		    raw_mremap(moved, P, 2 * P, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)-P), EINVAL);
 	CHECK_ERRNO("dontunmap_resize_einval",
 		    raw_mremap(moved, P, 2 * P, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL), EINVAL);
 	CHECK_ERRNO("unaligned_old_einval", raw_mremap(moved + 1, P, 2 * P, MREMAP_MAYMOVE, NULL),

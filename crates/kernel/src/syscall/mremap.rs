@@ -33,7 +33,8 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u6
     let keep_old = flags & raw::MREMAP_DONTUNMAP != 0;
     let to_new_place = fixed || keep_old;
     if to_new_place {
-        let overlaps = new_addr < old.saturating_add(old_len) && old < new_addr + new_len;
+        let overlaps =
+            new_addr < old.saturating_add(old_len) && old < new_addr.saturating_add(new_len);
         if new_addr > USER_SPACE_END - new_len
             || new_addr % PAGE_SIZE != 0
             || !may_move
