@@ -1,7 +1,8 @@
 /*
  * vm/mmap_limits: absurd mmap requests get the errno Linux gives (lengths
  * of 0, past the address space or wrapping, unaligned offsets and fixed
- * addresses, offsets past the largest file, bad types, fds and file kinds);
+ * addresses, offsets past the largest file, bad types, fds and file kinds,
+ * shared mappings of files that have no pages to share);
  * a private writable or shared anonymous request larger than any machine's
  * RAM fails with ENOMEM under the default overcommit heuristic, unless it
  * is MAP_NORESERVE or read-only, and brk refuses such growth. munmap over a
@@ -81,7 +82,7 @@ static void check_lengths_and_addresses(void)
 
 static void check_files(void)
 {
-	int fd, dir;
+	int fd, dir, proc;
 	long at;
 
 	CHECK("create_file", contract_write_file(NAME, "data", 4) == 0);
@@ -94,6 +95,11 @@ static void check_files(void)
 	CHECK_ERRNO("bad_fd_before_zero_length_ebadf",
 		    raw_mmap(0, 0, PROT_READ, MAP_PRIVATE, 999, 0), EBADF);
 	CHECK_ERRNO("directory_enodev", raw_mmap(0, P, PROT_READ, MAP_PRIVATE, dir, 0), ENODEV);
+	proc = open("/proc/self/stat", O_RDONLY);
+	CHECK("open_proc_file", proc >= 0);
+	CHECK_ERRNO("shared_proc_file_enodev", raw_mmap(0, P, PROT_READ, MAP_SHARED, proc, 0),
+		    ENODEV);
+	close(proc);
 	CHECK_ERRNO("offset_past_largest_file_eoverflow",
 		    raw_mmap(0, P, PROT_READ, MAP_SHARED, fd, 0x7ffffffffffff000UL), EOVERFLOW);
 	CHECK_ERRNO("offset_wrapping_eoverflow",

@@ -68,6 +68,16 @@ pub(super) const fn page_align(len: u64) -> u64 {
     len.wrapping_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
 }
 
+/// Whether `inode`'s filesystem keeps its data in pages a shared mapping
+/// can map. Asking for a page past the end of any file costs nothing where
+/// it does (ENXIO, nothing allocated); elsewhere the answer is ENODEV.
+fn keeps_pages(inode: &vfs::InodeRef) -> bool {
+    match inode.shared_page(u64::MAX, &mut |_| {}) {
+        Err(error) => error.errno != Errno::ENODEV,
+        Ok(()) => true,
+    }
+}
+
 /// mmap, with its checks in Linux's order, since a call that breaks several
 /// rules gets the errno of the first.
 pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) -> SysResult {
@@ -118,7 +128,7 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64
             if (shared && prot.contains(Prot::WRITE) && !writable) || !file.flags().can_read() {
                 return Err(Errno::EACCES.into());
             }
-            if inode.file_type() != FileType::Regular {
+            if inode.file_type() != FileType::Regular || (shared && !keeps_pages(inode)) {
                 return Err(Errno::ENODEV.into());
             }
             if growsdown {
