@@ -6,7 +6,7 @@
  * file size. Bytes past the end of the file in the last page read as zero
  * and are not the file's; a page wholly past the end raises SIGBUS
  * (BUS_ADRERR at the address touched), also after ftruncate cut the file
- * under the mapping. A read-only open refuses writable shared mappings.
+ * under the mapping; a cut inside a page zeroes the rest of it. A read-only open refuses writable shared mappings.
  * msync checks its arguments and the range.
  */
 #include "contract.h"
@@ -150,7 +150,9 @@ static void check_sigbus(int fd, unsigned char *map)
 	CHECK_EQ("sigbus_code_adrerr", bus_code, BUS_ADRERR);
 	CHECK("sigbus_addr", bus_addr == map + 3 * PAGE_BYTES + 8);
 
-	/* Cut the file to one page under the mapping, then grow it back. */
+	/* Cut the file inside a page, then to one page, then grow it back. */
+	CHECK("ftruncate_mid_page", ftruncate(fd, PAGE_BYTES + 50) == 0);
+	CHECK("cut_tail_reads_zero", map[PAGE_BYTES + 5] == 's' && map[PAGE_BYTES + 100] == 0);
 	CHECK("ftruncate_shrink", ftruncate(fd, PAGE_BYTES) == 0);
 	CHECK("first_page_still_mapped", !touch_faults(map) && map[10] == 't');
 	CHECK("cut_page_sigbus", touch_faults(map + PAGE_BYTES + 5));
