@@ -23,8 +23,8 @@ use alloc::sync::Arc;
 use spin::RwLock;
 use tmpfs::{Tmpfs, TmpfsOptions};
 use vfs::{
-    Clock, CreateOptions, DeviceId, Errno, FileOps, FileSystem, FileType, InodeRef, Permissions,
-    Result, StatFs,
+    Clock, CreateOptions, DeviceId, Errno, FileOps, FileSystem, FileType, HeapPages, InodeRef,
+    PageSource, Permissions, Result, StatFs,
 };
 
 pub use mem::{Full, Null, Random, Zero, SEED_LEN};
@@ -65,6 +65,16 @@ impl Devfs {
     /// A `/dev` holding the memory devices, its random generator seeded with
     /// `seed` (from RDSEED/RDRAND where the CPU has them).
     pub fn new(clock: Arc<dyn Clock>, seed: [u8; SEED_LEN]) -> Result<Arc<Devfs>> {
+        Devfs::with_page_source(clock, seed, Arc::new(HeapPages))
+    }
+
+    /// As [`Devfs::new`], keeping the data of regular files made in it in
+    /// pages from `page_source` (see `tmpfs::Tmpfs::with_page_source`).
+    pub fn with_page_source(
+        clock: Arc<dyn Clock>,
+        seed: [u8; SEED_LEN],
+        page_source: Arc<dyn PageSource>,
+    ) -> Result<Arc<Devfs>> {
         let options = TmpfsOptions {
             root: CreateOptions {
                 permissions: Permissions::new(ROOT_PERMISSIONS),
@@ -73,7 +83,7 @@ impl Devfs {
             ..TmpfsOptions::default()
         };
         let devfs = Arc::new(Devfs {
-            tree: Tmpfs::with_options(clock, options),
+            tree: Tmpfs::with_page_source(clock, options, page_source),
             devices: RwLock::new(BTreeMap::new()),
         });
 

@@ -8,7 +8,7 @@ use alloc::sync::Arc;
 use devfs::Devfs;
 use procfs::ProcFs;
 use spin::Once;
-use tmpfs::Tmpfs;
+use tmpfs::{Tmpfs, TmpfsOptions};
 use vfs::cred::{Access, Credentials};
 use vfs::fdtable::FdTable;
 use vfs::file::OpenFile;
@@ -18,6 +18,7 @@ use vfs::PathNode;
 use vfs::Vfs;
 use vfs::{Clock, DeviceId, Errno, Error, FileSystem, FileType, OpenFlags, Result, Stat, Timespec};
 
+use crate::mm::shared_file::FramePages;
 use crate::task::group::FsContext;
 use crate::task::sched;
 
@@ -53,10 +54,15 @@ fn clock() -> Arc<dyn Clock> {
     Arc::new(KernelClock)
 }
 
+/// A tmpfs whose file data is in frames, so that `MAP_SHARED` can map it.
+fn new_tmpfs() -> Arc<Tmpfs> {
+    Tmpfs::with_page_source(clock(), TmpfsOptions::default(), Arc::new(FramePages))
+}
+
 /// Builds the root: a tmpfs filled from the initramfs, as Linux's rootfs.
 /// A malformed archive is logged and what came before it is kept.
 pub fn init(initramfs: &[u8], random_seed: [u8; 32]) -> Result<()> {
-    let root = Tmpfs::new(clock());
+    let root = new_tmpfs();
     let root_inode: vfs::InodeRef = root.root_inode();
     let started = platform::time::monotonic_ns();
     match initramfs::unpack(initramfs, &root_inode) {
@@ -82,7 +88,7 @@ pub fn init(initramfs: &[u8], random_seed: [u8; 32]) -> Result<()> {
     let root = Arc::new(RootFs(root));
     VFS.call_once(|| Vfs::new(root, "rootfs", MountFlags::empty(), clock()));
 
-    let devfs = Devfs::new(clock(), random_seed)?;
+    let devfs = Devfs::with_page_source(clock(), random_seed, Arc::new(FramePages))?;
     DEVFS.call_once(|| devfs);
     PROCFS.call_once(|| ProcFs::new(Arc::new(crate::procfs_source::KernelPidSource)));
 
@@ -232,7 +238,7 @@ pub fn check_access_current(stat: &Stat, want: Access) -> Result<()> {
 /// The filesystem to mount for a `mount(2)` type name.
 pub fn filesystem_for(fstype: &str) -> Result<Arc<dyn FileSystem>> {
     match fstype {
-        "tmpfs" | "ramfs" => Ok(Tmpfs::new(clock())),
+        "tmpfs" | "ramfs" => Ok(new_tmpfs()),
         "devtmpfs" => Ok(devfs().clone()),
         "proc" => Ok(PROCFS.get().ok_or(Errno::ENODEV)?.clone()),
         _ => Err(Error::with_reason(Errno::ENODEV, "unknown filesystem type")),

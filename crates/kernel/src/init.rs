@@ -17,9 +17,9 @@ const DEFAULT_INITS: &[&str] = &["/init", "/sbin/init", "/etc/init", "/bin/init"
 /// The environment Linux gives init besides `name=value` boot parameters.
 const INIT_ENV: &[&str] = &["HOME=/", "TERM=linux"];
 
-/// Sets up the process machinery, unpacks the initramfs, starts init and
-/// becomes the idle loop.
-pub fn start(boot: &BootInfo, options: &Options, initramfs: &[u8]) -> ! {
+/// Sizes the reference counts of user pages (`platform::mm::page`), which
+/// anything that makes a `Page` needs: init, and the in-kernel tests.
+pub fn init_page_counts(boot: &BootInfo) {
     // Only RAM the frame allocator can hand out needs a reference count.
     let max_phys = boot
         .memory_map
@@ -34,6 +34,11 @@ pub fn start(boot: &BootInfo, options: &Options, initramfs: &[u8]) -> ! {
         .max()
         .unwrap_or(0);
     platform::mm::page::init(max_phys);
+}
+
+/// Sets up the process machinery, unpacks the initramfs, starts init and
+/// becomes the idle loop.
+pub fn start(boot: &BootInfo, options: &Options, initramfs: &[u8]) -> ! {
     crate::trap::init();
     crate::vdso::init();
     crate::sysinfo::set_cmdline(boot.cmdline);

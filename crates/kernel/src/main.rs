@@ -47,6 +47,7 @@ fn kernel_main(boot: BootInfo) -> ! {
         platform::logger::set_level(level);
     }
     platform::init(&boot);
+    init::init_page_counts(&boot);
     let options = cmdline::parse(boot.cmdline);
     banner::log_boot(&boot, &options);
 

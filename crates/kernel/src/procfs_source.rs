@@ -359,6 +359,12 @@ impl PidSource for KernelPidSource {
                             offset,
                             path,
                             ..
+                        }
+                        | Backing::SharedFile {
+                            inode,
+                            offset,
+                            path,
+                            ..
                         },
                         _,
                     ) => {

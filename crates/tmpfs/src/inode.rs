@@ -6,8 +6,8 @@ use core::any::Any;
 
 use spin::Mutex;
 use vfs::{
-    CreateOptions, DeviceId, DirSink, Errno, FileType, Inode, InodeRef, Permissions, RenameFlags,
-    Result, SetAttr, Stat, Timespec,
+    CreateOptions, DataPage, DeviceId, DirSink, Errno, FileType, Inode, InodeRef, Permissions,
+    RenameFlags, Result, SetAttr, Stat, Timespec,
 };
 
 use crate::dir::DirData;
@@ -187,11 +187,17 @@ impl TmpfsInode {
     }
 
     fn truncate(&self, size: u64) -> Result<()> {
-        match &self.body {
-            Body::File(data) => data.lock().set_size(&self.shared, size),
-            Body::Dir(_) => Err(Errno::EISDIR.into()),
-            _ => Err(Errno::EINVAL.into()),
+        let discarded = match &self.body {
+            Body::File(data) => data.lock().set_size(&self.shared, size)?,
+            Body::Dir(_) => return Err(Errno::EISDIR.into()),
+            _ => return Err(Errno::EINVAL.into()),
+        };
+        // Told after the data lock is released: mapping code that takes it
+        // (a page fault asking for a page) may hold locks of its own.
+        if let Some(first_index) = discarded {
+            self.shared.page_source.discarded(self, first_index);
         }
+        Ok(())
     }
 }
 
@@ -302,6 +308,15 @@ impl Inode for TmpfsInode {
         let written = data.lock().write(&self.shared, offset, buf)?;
         self.touch_mtime(self.shared.now());
         Ok(written)
+    }
+
+    fn shared_page(&self, index: u64, f: &mut dyn FnMut(&dyn DataPage)) -> Result<()> {
+        let Body::File(data) = &self.body else {
+            return Err(self.not_a_file());
+        };
+        let mut data = data.lock();
+        f(data.shared_page(&self.shared, index)?);
+        Ok(())
     }
 
     fn lookup(&self, name: &str) -> Result<InodeRef> {

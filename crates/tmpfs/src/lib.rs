@@ -7,7 +7,9 @@
 //! cookie is the next sequence number, so a listing resumes correctly while
 //! entries come and go), and symlinks, device nodes, fifos and sockets are
 //! plain inodes (the kernel supplies the device or pipe behind a special file
-//! when it is opened). Times come from the `vfs::Clock` the instance is built
+//! when it is opened). File data pages come from a `vfs::PageSource`: the
+//! heap by default, frames the kernel can map when it asks
+//! ([`Tmpfs::with_page_source`]), so `MAP_SHARED` maps the file's own pages. Times come from the `vfs::Clock` the instance is built
 //! with. devfs builds `/dev` on top of an instance.
 
 #![no_std]
@@ -26,14 +28,14 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use linux_raw_sys::general::{NAME_MAX, TMPFS_MAGIC};
 use spin::Mutex;
 use vfs::{
-    Clock, CreateOptions, DeviceId, Errno, FileSystem, InodeRef, Permissions, Result, StatFs,
-    Timespec,
+    Clock, CreateOptions, DeviceId, Errno, FileSystem, HeapPages, InodeRef, PageSource,
+    Permissions, Result, StatFs, Timespec,
 };
 
 pub use inode::TmpfsInode;
 
 /// The size of a data page, also the `st_blksize` and `f_bsize` reported.
-pub const PAGE_SIZE: usize = 4096;
+pub const PAGE_SIZE: usize = vfs::page::PAGE_SIZE;
 
 /// Anonymous device numbers (`st_dev` of filesystems without a backing
 /// device) have major 0 on Linux.
@@ -87,6 +89,8 @@ pub(crate) struct Shared {
     pages: AtomicU64,
     max_pages: Option<u64>,
     max_inodes: Option<u64>,
+    /// Where file data pages come from.
+    page_source: Arc<dyn PageSource>,
     /// Held by rename and rmdir, the only operations that lock two
     /// directories at once; everything else locks one directory at a time,
     /// so directory locks cannot deadlock.
@@ -143,7 +147,18 @@ impl Tmpfs {
         Tmpfs::with_options(clock, TmpfsOptions::default())
     }
 
+    /// An instance keeping file data on the heap ([`HeapPages`]).
     pub fn with_options(clock: Arc<dyn Clock>, options: TmpfsOptions) -> Arc<Tmpfs> {
+        Tmpfs::with_page_source(clock, options, Arc::new(HeapPages))
+    }
+
+    /// An instance keeping file data in pages from `page_source`; the
+    /// kernel gives one whose pages it can map, for `MAP_SHARED`.
+    pub fn with_page_source(
+        clock: Arc<dyn Clock>,
+        options: TmpfsOptions,
+        page_source: Arc<dyn PageSource>,
+    ) -> Arc<Tmpfs> {
         let dev = options.dev.unwrap_or_else(|| {
             let minor = NEXT_ANON_MINOR.fetch_add(1, Ordering::Relaxed);
             DeviceId::new(ANON_DEVICE_MAJOR, minor)
@@ -158,6 +173,7 @@ impl Tmpfs {
             max_pages: options.max_pages,
             // The root always exists, whatever the limit says.
             max_inodes: options.max_inodes.map(|limit| limit.max(1)),
+            page_source,
             namespace: Mutex::new(()),
         });
         let root = TmpfsInode::new_root(&shared, options.root);

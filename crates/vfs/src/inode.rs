@@ -9,6 +9,7 @@ use alloc::sync::Arc;
 use core::any::Any;
 
 use crate::errno::{Errno, Result};
+use crate::page::DataPage;
 use crate::types::{
     DeviceId, DirEntry, FileType, OpenFlags, Permissions, PollEvents, Stat, StatFs, Timespec,
 };
@@ -123,6 +124,15 @@ pub trait Inode: Send + Sync + Any {
     /// Flushes the inode to its backing store (`fsync`); nothing to do in memory.
     fn sync(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// For a `MAP_SHARED` mapping: hands `f` page `index` of the file's data
+    /// itself, so that stores through a mapping of it are the file's data.
+    /// A hole gets a fresh zeroed page (ENOSPC when the filesystem is full);
+    /// a page wholly past the end of the file is ENXIO. Filesystems that do
+    /// not keep their data in pages say ENODEV.
+    fn shared_page(&self, _index: u64, _f: &mut dyn FnMut(&dyn DataPage)) -> Result<()> {
+        Err(Errno::ENODEV.into())
     }
 
     // Directories.

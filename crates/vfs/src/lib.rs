@@ -6,7 +6,8 @@
 //! with path resolution ([`Vfs`], [`PathNode`], [`Caller`]), the operations
 //! the syscall layer calls (`open`, `mkdir`, `rename`, `stat`, ...,
 //! permission checks by [`Credentials`]), open file descriptions
-//! ([`OpenFile`]) and fd tables ([`FdTable`]). It knows no hardware and no
+//! ([`OpenFile`]) and fd tables ([`FdTable`]), and the pages in-memory
+//! filesystems keep file data in ([`page`]). It knows no hardware and no
 //! processes, so it and the filesystems written against it (tmpfs, devfs,
 //! procfs) are tested on the host with `cargo test`.
 
@@ -29,6 +30,7 @@ mod namespace;
 mod node;
 mod open;
 mod ops;
+pub mod page;
 pub mod path;
 pub mod types;
 
@@ -49,6 +51,7 @@ pub use inode::{
 pub use mount::{Mount, MountFlags, MountInfo};
 pub use namespace::Vfs;
 pub use node::PathNode;
+pub use page::{DataPage, HeapPages, PageSource};
 pub use path::{Caller, LastComponent, ParentPath};
 pub use types::{
     DeviceId, DirEntry, FileType, OpenFlags, Permissions, PollEvents, Stat, StatFs, Timespec,

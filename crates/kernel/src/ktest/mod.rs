@@ -8,6 +8,7 @@
 //! `isa-debug-exit`: status 33 when all passed, 35 otherwise.
 
 mod fs;
+mod mm;
 mod platform;
 mod user;
 
@@ -29,6 +30,7 @@ const SUITES: &[&[Test]] = &[
     crate::cmdline::TESTS,
     user::TESTS,
     fs::TESTS,
+    mm::TESTS,
 ];
 
 /// Fails the current test with a formatted reason unless `cond` holds.

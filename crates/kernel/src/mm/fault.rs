@@ -5,7 +5,7 @@ use alloc::vec;
 use platform::mm::page::Page;
 
 use super::map::pte_flags;
-use super::{page_down, release, Backing, Mm, MmInner, Prot, Vma, PAGE_SIZE};
+use super::{page_down, release, shared_file, Backing, Mm, MmInner, Prot, Vma, PAGE_SIZE};
 
 /// Why a fault could not be resolved: the `si_code` of the SIGSEGV.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +91,10 @@ fn populate(mm: &mut MmInner, vma: &Vma, addr: u64) -> Result<(), FaultKind> {
             let (pages, index) = vma.shared_index(addr).ok_or(FaultKind::Io)?;
             pages.page(index)?
         }
+        Backing::SharedFile { inode, .. } => {
+            let offset = vma.file_offset(addr).ok_or(FaultKind::Io)?;
+            shared_file::page(inode, offset / PAGE_SIZE)?
+        }
         Backing::File {
             inode, file_end, ..
         } => {
@@ -112,10 +116,10 @@ fn populate(mm: &mut MmInner, vma: &Vma, addr: u64) -> Result<(), FaultKind> {
             page
         }
     };
-    // A private mapping of a shared object (the vDSO) starts read-only, so
-    // that a write after mprotect copies the page instead of changing it for
-    // everyone.
-    let writable = vma.shared || !matches!(vma.backing, Backing::Shared { .. });
+    // A page made for this mapping alone may be written at once; a private
+    // mapping of a shared object's page (the vDSO) starts read-only, so that
+    // a write after mprotect copies the page instead of changing it for all.
+    let writable = vma.shared || matches!(vma.backing, Backing::Anonymous | Backing::File { .. });
     let flags = pte_flags(vma.prot, writable);
     mm.space
         .map(addr, page.into_frame(), flags)

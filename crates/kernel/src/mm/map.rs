@@ -73,29 +73,27 @@ pub fn insert(mm: &mut MmInner, vma: Vma) {
     mm.vmas.insert(vma.start, vma);
 }
 
-/// Changes the protection of `[start, end)`; every page must be mapped
-/// (ENOMEM otherwise, as mprotect reports).
+/// Changes the protection of `[start, end)` mapping by mapping, in address
+/// order, as Linux does: a hole stops it with ENOMEM, and a shared mapping
+/// of a file not open for writing refuses PROT_WRITE with EACCES, after
+/// the mappings before them were changed.
 pub fn protect(mm: &mut MmInner, start: u64, end: u64, prot: Prot) -> Result<()> {
     let mut cursor = start;
-    for (_, vma) in mm.vmas.range(..end) {
-        if vma.end <= cursor {
-            continue;
+    while cursor < end {
+        // Checked before splitting, so a refused mapping stays whole.
+        let vma = mm.find(cursor).ok_or(Errno::ENOMEM)?;
+        if prot.contains(Prot::WRITE) && !vma.may_write()
+            || prot.contains(Prot::EXEC) && !vma.may_exec()
+        {
+            return Err(Errno::EACCES.into());
         }
-        if vma.start > cursor {
+        let past_end = vma.end > end;
+        split_at(mm, cursor);
+        if past_end {
+            split_at(mm, end);
+        }
+        let Some(vma) = mm.vmas.get_mut(&cursor) else {
             return Err(Errno::ENOMEM.into());
-        }
-        cursor = vma.end;
-    }
-    if cursor < end {
-        return Err(Errno::ENOMEM.into());
-    }
-
-    split_at(mm, start);
-    split_at(mm, end);
-    let starts: Vec<u64> = mm.vmas.range(start..end).map(|(&s, _)| s).collect();
-    for vma_start in starts {
-        let Some(vma) = mm.vmas.get_mut(&vma_start) else {
-            continue;
         };
         vma.prot = prot;
         let (vma_start, vma_end, shared) = (vma.start, vma.end, vma.shared);
@@ -105,6 +103,7 @@ pub fn protect(mm: &mut MmInner, start: u64, end: u64, prot: Prot) -> Result<()>
             let writable = shared || !platform::mm::page::is_shared(frame);
             pte_flags(prot, writable)
         });
+        cursor = vma_end;
     }
     Ok(())
 }

@@ -3,11 +3,15 @@
 //! An [`Mm`] pairs the platform's page tables with an ordered map of
 //! [`Vma`]s. Pages are filled on first touch (demand paging); fork shares
 //! every private page read-only and copies it on the first write
-//! (copy-on-write, with reference-counted [`Page`]s).
+//! (copy-on-write, with reference-counted [`Page`]s). Shared mappings map
+//! the same pages in every process: anonymous ones from a [`shared`]
+//! object, file ones the file's own pages ([`shared_file`]).
 
 mod fault;
 mod map;
+pub mod overcommit;
 pub mod shared;
+pub mod shared_file;
 pub mod vma;
 
 use alloc::collections::BTreeMap;
@@ -155,6 +159,18 @@ impl Mm {
             copy.minor_faults = 0;
         }
         platform::mm::paging::flush_all();
+        let files: alloc::vec::Vec<vfs::InodeRef> = child
+            .lock()
+            .vmas
+            .values()
+            .filter_map(|vma| match &vma.backing {
+                Backing::SharedFile { inode, .. } => Some(inode.clone()),
+                _ => None,
+            })
+            .collect();
+        for file in &files {
+            shared_file::register(&child, file);
+        }
         Ok(child)
     }
 }

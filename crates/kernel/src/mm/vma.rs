@@ -37,6 +37,15 @@ pub enum Backing {
         file_end: u64,
         path: String,
     },
+    /// A file's own pages (`MAP_SHARED`), see [`super::shared_file`];
+    /// `writable` says whether the file was open for writing, without
+    /// which the mapping may never become writable.
+    SharedFile {
+        inode: InodeRef,
+        offset: u64,
+        writable: bool,
+        path: String,
+    },
 }
 
 /// The role /proc/<pid>/maps names.
@@ -87,7 +96,9 @@ impl Vma {
     pub fn slice(&self, start: u64, end: u64) -> Vma {
         let mut part = self.clone();
         match &mut part.backing {
-            Backing::File { offset, .. } => *offset += start - self.start,
+            Backing::File { offset, .. } | Backing::SharedFile { offset, .. } => {
+                *offset += start - self.start
+            }
             Backing::Shared { first_index, .. } => {
                 *first_index += (start - self.start) / super::PAGE_SIZE
             }
@@ -101,9 +112,34 @@ impl Vma {
     /// The file offset of the page at `addr`, for file-backed mappings.
     pub fn file_offset(&self, addr: u64) -> Option<u64> {
         match &self.backing {
-            Backing::File { offset, .. } => Some(offset + (addr - self.start)),
+            Backing::File { offset, .. } | Backing::SharedFile { offset, .. } => {
+                offset.checked_add(addr - self.start)
+            }
             _ => None,
         }
+    }
+
+    /// Whether mprotect may add PROT_WRITE: not to a shared mapping of a
+    /// file that was not open for writing, nor to the vvar page (EACCES, as
+    /// on Linux).
+    pub fn may_write(&self) -> bool {
+        match &self.backing {
+            _ if self.role == VmaRole::Vvar => false,
+            Backing::SharedFile { writable, .. } => *writable,
+            _ => true,
+        }
+    }
+
+    /// Whether mprotect may add PROT_EXEC: everywhere but the vvar page,
+    /// which is the kernel's data (Linux gives it no VM_MAYEXEC).
+    pub fn may_exec(&self) -> bool {
+        self.role != VmaRole::Vvar
+    }
+
+    /// Whether a writable private mapping counts against memory, as Linux's
+    /// overcommit accounting counts it: its pages have nowhere else to go.
+    pub fn is_accountable(&self) -> bool {
+        !self.shared && self.prot.contains(Prot::WRITE)
     }
 
     /// Index of the page at `addr` in a shared anonymous object.

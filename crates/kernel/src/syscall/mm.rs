@@ -1,4 +1,5 @@
-//! Memory syscalls: mmap, munmap, mprotect, brk, mremap, madvise, msync.
+//! Memory syscalls: mmap, munmap, mprotect, brk, madvise, msync (mremap
+//! has its own file).
 
 use alloc::sync::Arc;
 
@@ -10,6 +11,8 @@ use super::SysResult;
 use crate::mm::shared::SharedPages;
 use crate::mm::{self, page_up, Backing, Prot, Vma, VmaRole, PAGE_SIZE};
 use crate::task::sched;
+
+pub use super::mremap::sys_mremap;
 
 fn prot_arg(prot: u64) -> Result<Prot> {
     let prot = prot as u32;
@@ -23,7 +26,7 @@ fn prot_arg(prot: u64) -> Result<Prot> {
     Ok(out)
 }
 
-fn current_mm() -> Result<Arc<mm::Mm>> {
+pub(super) fn current_mm() -> Result<Arc<mm::Mm>> {
     sched::current().mm().ok_or(Errno::EFAULT.into())
 }
 
@@ -39,65 +42,140 @@ fn user_range(addr: u64, len: u64) -> Result<(u64, u64)> {
     Ok((addr, end))
 }
 
+/// The flags `MAP_SHARED_VALIDATE` accepts (Linux's `LEGACY_MAP_MASK`);
+/// plain `MAP_SHARED` ignores any others.
+const KNOWN_MAP_FLAGS: u32 = raw::MAP_SHARED
+    | raw::MAP_PRIVATE
+    | raw::MAP_FIXED
+    | raw::MAP_ANONYMOUS
+    | raw::MAP_DENYWRITE
+    | raw::MAP_EXECUTABLE
+    | raw::MAP_UNINITIALIZED
+    | raw::MAP_GROWSDOWN
+    | raw::MAP_LOCKED
+    | raw::MAP_NORESERVE
+    | raw::MAP_POPULATE
+    | raw::MAP_NONBLOCK
+    | raw::MAP_STACK
+    | raw::MAP_HUGETLB;
+
+/// The largest file offset a mapping may reach (`MAX_LFS_FILESIZE`).
+const MAX_FILE_OFFSET: u64 = i64::MAX as u64;
+
+/// Rounds `len` up to whole pages the way Linux's `PAGE_ALIGN` does: a
+/// length within a page of the top wraps to 0, which callers refuse.
+pub(super) const fn page_align(len: u64) -> u64 {
+    len.wrapping_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
+}
+
+/// Whether `inode`'s filesystem keeps its data in pages a shared mapping
+/// can map. Asking for a page past the end of any file costs nothing where
+/// it does (ENXIO, nothing allocated); elsewhere the answer is ENODEV.
+fn keeps_pages(inode: &vfs::InodeRef) -> bool {
+    match inode.shared_page(u64::MAX, &mut |_| {}) {
+        Err(error) => error.errno != Errno::ENODEV,
+        Ok(()) => true,
+    }
+}
+
+/// mmap, with its checks in Linux's order, since a call that breaks several
+/// rules gets the errno of the first.
 pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) -> SysResult {
-    let prot = prot_arg(prot)?;
+    // Unlike mprotect, mmap ignores PROT bits it does not know.
+    let prot = prot_arg(prot & u64::from(raw::PROT_READ | raw::PROT_WRITE | raw::PROT_EXEC))?;
     let flags = flags as u32;
-    if len == 0 || offset % PAGE_SIZE != 0 {
+    if offset % PAGE_SIZE != 0 {
         return Err(Errno::EINVAL.into());
     }
-    let len = page_up(len);
-    if len == 0 || len > platform::mm::user::USER_SPACE_END {
+    let file = match flags & raw::MAP_ANONYMOUS {
+        0 => Some(file(fd)?),
+        _ => None,
+    };
+    if len == 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let len = page_align(len);
+    if len == 0 {
         return Err(Errno::ENOMEM.into());
     }
-    let shared = match flags & raw::MAP_TYPE {
-        raw::MAP_SHARED | raw::MAP_SHARED_VALIDATE => true,
-        raw::MAP_PRIVATE => false,
-        _ => return Err(Errno::EINVAL.into()),
-    };
-    // MAP_STACK, MAP_GROWSDOWN, MAP_NORESERVE, MAP_POPULATE and friends are
-    // hints this kernel may ignore; pages are always filled on demand.
+    let space_end = platform::mm::user::USER_SPACE_END;
+    let fixed = flags & (raw::MAP_FIXED | raw::MAP_FIXED_NOREPLACE) != 0;
+    if len > space_end || (fixed && addr > space_end - len) {
+        return Err(Errno::ENOMEM.into());
+    }
+    if fixed && addr % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL.into());
+    }
 
-    let backing = if flags & raw::MAP_ANONYMOUS != 0 {
-        if shared {
-            Backing::Shared {
-                pages: Arc::new(SharedPages::new()),
-                first_index: 0,
+    let map_type = flags & raw::MAP_TYPE;
+    let growsdown = flags & raw::MAP_GROWSDOWN != 0;
+    let (shared, backing) = match file {
+        Some(file) => {
+            let inode = file.inode();
+            if offset > MAX_FILE_OFFSET - len.min(MAX_FILE_OFFSET) {
+                return Err(Errno::EOVERFLOW.into());
             }
-        } else {
-            Backing::Anonymous
-        }
-    } else {
-        let file = file(fd)?;
-        if !file.flags().can_read() || file.inode().file_type() != FileType::Regular {
-            return Err(if file.inode().file_type() == FileType::Regular {
-                Errno::EACCES.into()
+            let shared = match map_type {
+                raw::MAP_SHARED => true,
+                raw::MAP_SHARED_VALIDATE if flags & !KNOWN_MAP_FLAGS != 0 => {
+                    return Err(Errno::EOPNOTSUPP.into())
+                }
+                raw::MAP_SHARED_VALIDATE => true,
+                raw::MAP_PRIVATE => false,
+                _ => return Err(Errno::EINVAL.into()),
+            };
+            let writable = file.flags().can_write();
+            if (shared && prot.contains(Prot::WRITE) && !writable) || !file.flags().can_read() {
+                return Err(Errno::EACCES.into());
+            }
+            if inode.file_type() != FileType::Regular || (shared && !keeps_pages(inode)) {
+                return Err(Errno::ENODEV.into());
+            }
+            if growsdown {
+                return Err(Errno::EINVAL.into());
+            }
+            let path = crate::fs::path_of(file.node());
+            let backing = if shared {
+                Backing::SharedFile {
+                    inode: inode.clone(),
+                    offset,
+                    writable,
+                    path,
+                }
             } else {
-                Errno::ENODEV.into()
-            });
+                Backing::File {
+                    inode: inode.clone(),
+                    offset,
+                    file_end: file.stat()?.size,
+                    path,
+                }
+            };
+            (shared, backing)
         }
-        if shared && prot.contains(Prot::WRITE) {
-            // TODO: writable MAP_SHARED file mappings need pages shared with
-            // the file; read-only shared mappings hold a copy of the file's
-            // bytes taken at first touch.
-            return Err(Errno::EOPNOTSUPP.into());
-        }
-        let size = file.stat()?.size;
-        Backing::File {
-            inode: file.inode().clone(),
-            offset,
-            file_end: size,
-            path: crate::fs::path_of(file.node()),
-        }
+        None => match map_type {
+            raw::MAP_SHARED if growsdown => return Err(Errno::EINVAL.into()),
+            raw::MAP_SHARED => {
+                let pages = Arc::new(SharedPages::new());
+                let backing = Backing::Shared {
+                    pages,
+                    first_index: 0,
+                };
+                (true, backing)
+            }
+            raw::MAP_PRIVATE => (false, Backing::Anonymous),
+            _ => return Err(Errno::EINVAL.into()),
+        },
     };
+    // MAP_STACK, MAP_GROWSDOWN, MAP_POPULATE and friends are hints this
+    // kernel may ignore; pages are always filled on demand.
 
     let memory = current_mm()?;
     let mut inner = memory.lock();
-    let start = if flags & (raw::MAP_FIXED | raw::MAP_FIXED_NOREPLACE) != 0 {
-        let (start, end) = user_range(addr, len)?;
-        if flags & raw::MAP_FIXED_NOREPLACE != 0 && inner.overlaps(start, end) {
+    let start = if fixed {
+        if flags & raw::MAP_FIXED_NOREPLACE != 0 && inner.overlaps(addr, addr + len) {
             return Err(Errno::EEXIST.into());
         }
-        start
+        addr
     } else {
         mm::find_free(&inner, addr, len).ok_or(Errno::ENOMEM)?
     };
@@ -109,6 +187,14 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64
         backing,
         role: VmaRole::Plain,
     };
+    let anonymous_shared = matches!(vma.backing, Backing::Shared { .. });
+    if (vma.is_accountable() || anonymous_shared) && flags & raw::MAP_NORESERVE == 0 {
+        mm::overcommit::check(len)?;
+    }
+    // Registered before the mapping exists, so a truncate never misses it.
+    if let Backing::SharedFile { inode, .. } = &vma.backing {
+        mm::shared_file::register(&memory, inode);
+    }
     mm::insert_vma(&mut inner, vma);
     Ok(start as usize)
 }
@@ -120,39 +206,22 @@ pub fn sys_munmap(addr: u64, len: u64) -> SysResult {
     Ok(0)
 }
 
+/// mprotect, with Linux's order of checks: the range before the PROT bits,
+/// and a range past the end of user space is unmapped (ENOMEM), not invalid.
 pub fn sys_mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
-    let prot = prot_arg(prot)?;
+    if addr % PAGE_SIZE != 0 {
+        return Err(Errno::EINVAL.into());
+    }
     if len == 0 {
-        return if addr % PAGE_SIZE == 0 {
-            Ok(0)
-        } else {
-            Err(Errno::EINVAL.into())
-        };
+        return Ok(0);
     }
-    let (start, end) = user_range(addr, len)?;
+    let end = addr
+        .checked_add(page_align(len))
+        .filter(|&end| end > addr)
+        .ok_or(Errno::ENOMEM)?;
+    let prot = prot_arg(prot)?;
     let memory = current_mm()?;
-    let mut inner = memory.lock();
-    let shared_file = |vma: &Vma| vma.shared && matches!(vma.backing, Backing::File { .. });
-    if prot.contains(Prot::WRITE)
-        && inner
-            .vmas
-            .range(..end)
-            .any(|(_, v)| v.end > start && shared_file(v))
-    {
-        // TODO: see sys_mmap: shared file pages cannot be written through.
-        return Err(Errno::EACCES.into());
-    }
-    // The vvar page is the kernel's: readable only, as on Linux, where it
-    // lacks VM_MAYWRITE and VM_MAYEXEC.
-    if prot.intersects(Prot::WRITE | Prot::EXEC)
-        && inner
-            .vmas
-            .range(..end)
-            .any(|(_, v)| v.end > start && v.role == VmaRole::Vvar)
-    {
-        return Err(Errno::EACCES.into());
-    }
-    mm::protect(&mut inner, start, end, prot)?;
+    mm::protect(&mut memory.lock(), addr, end, prot)?;
     Ok(0)
 }
 
@@ -167,7 +236,10 @@ pub fn sys_brk(addr: u64) -> SysResult {
     let old_end = page_up(current);
     let new_end = page_up(addr);
     if new_end > old_end {
-        if new_end > mm::MMAP_BASE || inner.overlaps(old_end, new_end) {
+        if new_end > mm::MMAP_BASE
+            || inner.overlaps(old_end, new_end)
+            || mm::overcommit::check(new_end - old_end).is_err()
+        {
             return Ok(current as usize);
         }
         let heap = Vma::anonymous(old_end, new_end, Prot::READ | Prot::WRITE, VmaRole::Heap);
@@ -201,66 +273,6 @@ fn merge_heap(inner: &mut mm::MmInner) {
     }
     // Merging may have left the first pair merged into a vma whose start we
     // still iterate; one pass per growth is enough since growth adds one.
-}
-
-pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, _new_addr: u64) -> SysResult {
-    let flags = flags as u32;
-    if old % PAGE_SIZE != 0 || new_len == 0 || flags & raw::MREMAP_FIXED != 0 {
-        return Err(Errno::EINVAL.into());
-    }
-    let (old_len, new_len) = (page_up(old_len), page_up(new_len));
-    if old_len == 0 {
-        // TODO: old_len 0 duplicates a shared mapping; nothing here needs it yet.
-        return Err(Errno::EINVAL.into());
-    }
-    let old_end = old.checked_add(old_len).ok_or(Errno::EINVAL)?;
-    if new_len > platform::mm::user::USER_SPACE_END {
-        return Err(Errno::ENOMEM.into());
-    }
-    let memory = current_mm()?;
-    let mut inner = memory.lock();
-    let vma = inner.find(old).cloned().ok_or(Errno::EFAULT)?;
-    if old_end > vma.end {
-        return Err(Errno::EFAULT.into());
-    }
-    if new_len <= old_len {
-        mm::unmap_range(&mut inner, old + new_len, old_end);
-        return Ok(old as usize);
-    }
-    let grow_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
-    if vma.end == old_end && !inner.overlaps(old_end, grow_end) && grow_end <= mm::MMAP_BASE {
-        let mut grown = vma.clone();
-        grown.end = grow_end;
-        inner.vmas.insert(grown.start, grown);
-        return Ok(old as usize);
-    }
-    if flags & raw::MREMAP_MAYMOVE == 0 {
-        return Err(Errno::ENOMEM.into());
-    }
-    // Moving: map a new range and move the page table entries over.
-    let new_start = mm::find_free(&inner, 0, new_len).ok_or(Errno::ENOMEM)?;
-    let mut moved = vma.slice(old, old_end);
-    moved.start = new_start;
-    moved.end = new_start + new_len;
-    for addr in mm::present_pages(&mut inner, old, old_end) {
-        if let Some(frame) = inner.space.unmap(addr) {
-            let flags = mm::pte_flags(
-                moved.prot,
-                !platform::mm::page::is_shared(frame) || moved.shared,
-            );
-            if inner
-                .space
-                .map(new_start + (addr - old), frame, flags)
-                .is_err()
-            {
-                drop(platform::mm::page::Page::from_mapped(frame));
-                return Err(Errno::ENOMEM.into());
-            }
-        }
-    }
-    mm::unmap_range(&mut inner, old, old_end);
-    inner.vmas.insert(new_start, moved);
-    Ok(new_start as usize)
 }
 
 pub fn sys_madvise(addr: u64, len: u64, advice: u64) -> SysResult {
@@ -300,12 +312,28 @@ pub fn sys_madvise(addr: u64, len: u64, advice: u64) -> SysResult {
     }
 }
 
+/// msync: shared file mappings map the file's own pages (see
+/// `mm::shared_file`), so there is never anything to write back or to
+/// invalidate; what is left is Linux's checking of the arguments and of the
+/// range, which must be mapped throughout (ENOMEM otherwise).
 pub fn sys_msync(addr: u64, len: u64, flags: u64) -> SysResult {
     let flags = flags as u32;
-    if addr % PAGE_SIZE != 0 || flags & !(raw::MS_ASYNC | raw::MS_SYNC | raw::MS_INVALIDATE) != 0 {
+    if flags & !(raw::MS_ASYNC | raw::MS_SYNC | raw::MS_INVALIDATE) != 0
+        || addr % PAGE_SIZE != 0
+        || (flags & raw::MS_ASYNC != 0 && flags & raw::MS_SYNC != 0)
+    {
         return Err(Errno::EINVAL.into());
     }
-    let _ = len;
-    // Private and anonymous memory has nothing to write back.
+    let end = addr.wrapping_add(page_align(len));
+    if end < addr {
+        return Err(Errno::ENOMEM.into());
+    }
+    let memory = current_mm()?;
+    let inner = memory.lock();
+    let mut cursor = addr;
+    while cursor < end {
+        let vma = inner.find(cursor).ok_or(Errno::ENOMEM)?;
+        cursor = vma.end;
+    }
     Ok(0)
 }

@@ -5,6 +5,7 @@
 mod fs;
 mod fs_at;
 mod mm;
+mod mremap;
 mod names;
 mod process;
 mod signal;

@@ -11,6 +11,10 @@ use vfs::{Clock, CreateOptions, FileSystem, FileType, InodeRef, Permissions, Tim
 pub struct TestClock(AtomicI64);
 
 impl TestClock {
+    pub fn at(secs: i64) -> TestClock {
+        TestClock(AtomicI64::new(secs))
+    }
+
     pub fn advance(&self, secs: i64) {
         self.0.fetch_add(secs, Ordering::Relaxed);
     }
