@@ -69,7 +69,12 @@ static CONTROLLING: Once<Arc<dyn FileOps>> = Once::new();
 pub fn init() {
     let tty = CONSOLE.call_once(|| {
         Arc::new(Tty {
-            ldisc: IrqMutex::new(LineDiscipline::new()),
+            // COM1 runs at 115200 baud (`platform::serial`); like Linux's
+            // serial console, it starts with no window size.
+            ldisc: IrqMutex::new(LineDiscipline::with_settings(
+                Termios::serial_console(raw::B115200),
+                Winsize::UNKNOWN,
+            )),
             jobs: IrqMutex::new(JobControl::default()),
         })
     });
