@@ -212,20 +212,16 @@ fn run_step(console: &mut Console, step: &Step) -> Result<Ending, String> {
     }
 
     for key in &step.keys {
-        let waited = match &key.after {
-            Some(text) => {
-                let shown = |out: &str| strip_controls(out).contains(text.as_str());
-                console.wait_for_since(sent, shown, COMMAND_TIMEOUT)
+        // The text shows before the shell is done: `fg` prints the command,
+        // then hands the terminal to the job. Quiet output says it has.
+        if let Some(text) = &key.after {
+            let shown = |out: &str| strip_controls(out).contains(text.as_str());
+            if let Err(stop) = console.wait_for_since(sent, shown, COMMAND_TIMEOUT) {
+                let when = format!("before {} in `{command}`", key.name);
+                return Err(describe_stop(stop, &when));
             }
-            None => {
-                console.settle(KEY_SETTLE, COMMAND_TIMEOUT);
-                Ok(())
-            }
-        };
-        if let Err(stop) = waited {
-            let when = format!("before {} in `{command}`", key.name);
-            return Err(describe_stop(stop, &when));
         }
+        console.settle(KEY_SETTLE, COMMAND_TIMEOUT);
         sent = console.position();
         console.send_bytes(&[key.byte]).map_err(|err| err.0)?;
     }

@@ -9,9 +9,9 @@
 //! - A line holding only a key in caret notation (`^C` is byte 0x03, `^Z` 0x1a, `^\`
 //!   0x1c, `^D` 0x04, `^?` 0x7f) presses that key, without a newline. It belongs to the
 //!   command above it, which is then not expected to be back at the prompt before the
-//!   key: the key is pressed once the output has been quiet for a moment, or, written
-//!   `^C  ## after TEXT`, once TEXT has shown since the command (or the previous key)
-//!   was sent. The prompt is awaited after the command's last key.
+//!   key: the key is pressed once the output has been quiet for a moment; written
+//!   `^C  ## after TEXT`, also not before TEXT has shown since the command (or the
+//!   previous key) was sent. The prompt is awaited after the command's last key.
 
 use super::mask::Mask;
 
@@ -39,7 +39,7 @@ pub struct KeyPress {
     pub byte: u8,
     /// The key as commands.txt writes it, for messages: `^C`.
     pub name: String,
-    /// Output to wait for before pressing; `None`: wait until the output is quiet.
+    /// Output to wait for before pressing, besides quiet output.
     pub after: Option<String>,
 }
 
