@@ -113,11 +113,16 @@ impl Console {
 
     /// Types text on the serial line.
     pub fn send(&mut self, text: &str) -> Result<()> {
-        let _ = writeln!(self.log, "\n# sent: {text:?}");
+        self.send_bytes(text.as_bytes())
+    }
+
+    /// Sends bytes on the serial line, control characters included.
+    pub fn send_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        let _ = writeln!(self.log, "\n# sent: {:?}", String::from_utf8_lossy(bytes));
         let Some(stdin) = self.stdin.as_mut() else {
             crate::bail!("the serial input is closed");
         };
-        stdin.write_all(text.as_bytes())?;
+        stdin.write_all(bytes)?;
         stdin.flush()?;
         Ok(())
     }

@@ -15,7 +15,7 @@ pub const INIT_MARKER: &str = "Run /init as init process";
 
 /// Options every Linux boot gets: the console on the serial line, and a panic that ends
 /// QEMU (with `-no-reboot`) instead of hanging.
-pub const BASE_APPEND: &str = "console=ttyS0 panic=-1";
+pub const BASE_APPEND: &str = "console=ttyS0,115200 panic=-1";
 
 /// A command line for Linux: [`BASE_APPEND`], then `args` with our named log levels
 /// turned into Linux's numbers (Linux rejects `loglevel=warn`). Linux prints messages

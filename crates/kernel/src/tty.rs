@@ -1,8 +1,9 @@
 //! The serial console as a terminal.
 //!
 //! One [`Tty`] drives COM1 through the `tty` crate's line discipline and
-//! job-control rules. It is `/dev/console` (5,1) and `/dev/ttyS0` (4,64);
-//! `/dev/tty` (5,0) reaches it only from processes whose controlling
+//! job-control rules. It is `/dev/ttyS0` (4,64) and `/dev/console` (5,1),
+//! through which, as on Linux, reads and writes never stop a background
+//! process; `/dev/tty` (5,0) reaches it only from processes whose controlling
 //! terminal it is. Received bytes arrive in [`on_serial_input`] (the serial
 //! interrupt): echo goes straight back out, ^C/^\/^Z signal the foreground
 //! process group, and sleepers are woken through [`crate::io::notify`].
@@ -62,27 +63,36 @@ pub struct Tty {
 /// `/dev/tty`: the console, for processes it is the controlling terminal of.
 struct ControllingTty(Arc<Tty>);
 
+/// `/dev/console`: the terminal, except that reading or writing it is never
+/// a background process's mistake. Linux exempts its console from SIGTTIN and
+/// SIGTTOU so that anyone's messages reach it and nothing stops over it;
+/// settings changes are still the foreground's alone.
+struct Console(Arc<Tty>);
+
 static CONSOLE: Once<Arc<Tty>> = Once::new();
 static CONTROLLING: Once<Arc<dyn FileOps>> = Once::new();
+static CONSOLE_DEVICE: Once<Arc<dyn FileOps>> = Once::new();
 
 /// Creates the console and registers its device nodes in devfs.
 pub fn init() {
     let tty = CONSOLE.call_once(|| {
         Arc::new(Tty {
-            ldisc: IrqMutex::new(LineDiscipline::new()),
+            // COM1 runs at 115200 baud (`platform::serial`); like Linux's
+            // serial console, it starts with no window size.
+            ldisc: IrqMutex::new(LineDiscipline::with_settings(
+                Termios::serial_console(raw::B115200),
+                Winsize::UNKNOWN,
+            )),
             jobs: IrqMutex::new(JobControl::default()),
         })
     });
     let controlling: Arc<dyn FileOps> = Arc::new(ControllingTty(tty.clone()));
     CONTROLLING.call_once(|| controlling.clone());
+    let console: Arc<dyn FileOps> = Arc::new(Console(tty.clone()));
+    CONSOLE_DEVICE.call_once(|| console.clone());
 
     let devices: [(&str, vfs::DeviceId, u32, Arc<dyn FileOps>); 3] = [
-        (
-            "console",
-            devfs::numbers::CONSOLE,
-            CONSOLE_MODE,
-            tty.clone(),
-        ),
+        ("console", devfs::numbers::CONSOLE, CONSOLE_MODE, console),
         ("ttyS0", devfs::numbers::TTY_S0, SERIAL_MODE, tty.clone()),
         (
             "tty",
@@ -173,18 +183,22 @@ pub fn process_terminal(process: &Process) -> (u32, i32) {
 pub fn read_nonblocking(file: &OpenFile, buf: &mut [u8]) -> Option<Result<usize>> {
     let ops = file.ops()?;
     let tty = CONSOLE.get()?;
-    let is_console = core::ptr::addr_eq(Arc::as_ptr(ops), Arc::as_ptr(tty));
-    let is_controlling = CONTROLLING
-        .get()
-        .is_some_and(|c| core::ptr::addr_eq(Arc::as_ptr(ops), Arc::as_ptr(c)));
-    if is_controlling {
+    let is = |device: &Once<Arc<dyn FileOps>>| {
+        device
+            .get()
+            .is_some_and(|d| core::ptr::addr_eq(Arc::as_ptr(ops), Arc::as_ptr(d)))
+    };
+    if is(&CONSOLE_DEVICE) {
+        return Some(tty.read_now(buf, false));
+    }
+    if is(&CONTROLLING) {
         if let Err(err) = ControllingTty::check(tty) {
             return Some(Err(err));
         }
-    } else if !is_console {
+    } else if !core::ptr::addr_eq(Arc::as_ptr(ops), Arc::as_ptr(tty)) {
         return None;
     }
-    Some(tty.read_now(buf))
+    Some(tty.read_now(buf, true))
 }
 
 fn write_to_device(bytes: &[u8]) {
@@ -258,9 +272,12 @@ impl Tty {
         Err(ERESTARTSYS.into())
     }
 
-    /// One step of a read that may not sleep.
-    fn read_now(&self, buf: &mut [u8]) -> Result<usize> {
-        self.check_foreground(SIGTTIN)?;
+    /// One step of a read that may not sleep; `stops_background` is false
+    /// through `/dev/console`.
+    fn read_now(&self, buf: &mut [u8], stops_background: bool) -> Result<usize> {
+        if stops_background {
+            self.check_foreground(SIGTTIN)?;
+        }
         let now = platform::time::monotonic_ns();
         let mut ldisc = self.ldisc.lock();
         let mut request = ReadRequest::new(&ldisc, buf.len(), now);
@@ -370,9 +387,13 @@ impl Tty {
     }
 }
 
-impl FileOps for Tty {
-    fn read_at(&self, _offset: u64, buf: &mut [u8]) -> Result<usize> {
-        self.check_foreground(SIGTTIN)?;
+impl Tty {
+    /// A read; a background process is stopped with SIGTTIN first when
+    /// `stops_background` (any device but `/dev/console`).
+    fn read(&self, buf: &mut [u8], stops_background: bool) -> Result<usize> {
+        if stops_background {
+            self.check_foreground(SIGTTIN)?;
+        }
         let mut request = {
             let ldisc = self.ldisc.lock();
             ReadRequest::new(&ldisc, buf.len(), platform::time::monotonic_ns())
@@ -399,8 +420,10 @@ impl FileOps for Tty {
         }
     }
 
-    fn write_at(&self, _offset: u64, data: &[u8]) -> Result<usize> {
-        if self.ldisc.lock().termios().lflag(raw::TOSTOP) {
+    /// A write; under TOSTOP a background process is stopped with SIGTTOU
+    /// first when `stops_background`.
+    fn write(&self, data: &[u8], stops_background: bool) -> Result<usize> {
+        if stops_background && self.ldisc.lock().termios().lflag(raw::TOSTOP) {
             self.check_foreground(SIGTTOU)?;
         }
         let mut written = 0;
@@ -422,6 +445,16 @@ impl FileOps for Tty {
             return Err(Errno::EAGAIN.into());
         }
         Ok(written)
+    }
+}
+
+impl FileOps for Tty {
+    fn read_at(&self, _offset: u64, buf: &mut [u8]) -> Result<usize> {
+        self.read(buf, true)
+    }
+
+    fn write_at(&self, _offset: u64, data: &[u8]) -> Result<usize> {
+        self.write(data, true)
     }
 
     fn poll(&self) -> PollEvents {
@@ -493,6 +526,28 @@ impl ControllingTty {
         } else {
             Err(Errno::ENXIO.into())
         }
+    }
+}
+
+impl FileOps for Console {
+    fn read_at(&self, _offset: u64, buf: &mut [u8]) -> Result<usize> {
+        self.0.read(buf, false)
+    }
+
+    fn write_at(&self, _offset: u64, data: &[u8]) -> Result<usize> {
+        self.0.write(data, false)
+    }
+
+    fn poll(&self) -> PollEvents {
+        self.0.poll()
+    }
+
+    fn ioctl(&self, cmd: u32, arg: usize) -> Result<usize> {
+        self.0.ioctl(cmd, arg)
+    }
+
+    fn is_seekable(&self) -> bool {
+        false
     }
 }
 

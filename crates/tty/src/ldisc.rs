@@ -93,9 +93,15 @@ impl Default for LineDiscipline {
 impl LineDiscipline {
     /// A terminal with Linux's default settings and a 24x80 window.
     pub fn new() -> LineDiscipline {
+        Self::with_settings(Termios::default(), Winsize::default())
+    }
+
+    /// A terminal with these first settings and window size (a serial
+    /// console: [`Termios::serial_console`], [`Winsize::UNKNOWN`]).
+    pub fn with_settings(termios: Termios, winsize: Winsize) -> LineDiscipline {
         LineDiscipline {
-            termios: Termios::default(),
-            winsize: Winsize::default(),
+            termios,
+            winsize,
             input: VecDeque::with_capacity(INPUT_CAPACITY),
             lines: VecDeque::new(),
             committed: 0,

@@ -106,6 +106,17 @@ impl Default for Termios {
 }
 
 impl Termios {
+    /// The settings of a serial port the console runs on, as Linux's serial
+    /// core gives them: [`Termios::default`], with the line's `speed` (a `B*`
+    /// constant such as `B115200`, the `console=` option's speed) and CLOCAL
+    /// in `c_cflag`, as the console ignores modem lines.
+    pub fn serial_console(speed: u32) -> Termios {
+        Termios {
+            c_cflag: speed | raw::CS8 | raw::CREAD | raw::HUPCL | raw::CLOCAL,
+            ..Termios::default()
+        }
+    }
+
     /// Whether every bit of `flags` is set in `c_iflag`.
     pub const fn iflag(&self, flags: u32) -> bool {
         self.c_iflag & flags == flags
@@ -196,6 +207,15 @@ impl Default for Winsize {
 }
 
 impl Winsize {
+    /// No size at all: what Linux reports for a serial port until someone sets
+    /// one, since the line cannot tell (programs then fall back to 24x80).
+    pub const UNKNOWN: Winsize = Winsize {
+        rows: 0,
+        cols: 0,
+        xpixel: 0,
+        ypixel: 0,
+    };
+
     pub fn to_bytes(&self) -> [u8; WINSIZE_SIZE] {
         let mut bytes = [0; WINSIZE_SIZE];
         let fields = [self.rows, self.cols, self.xpixel, self.ypixel];

@@ -111,3 +111,16 @@ fn window_size_defaults_to_24_by_80_and_round_trips() {
     assert_eq!(Winsize::from_bytes(&size.to_bytes()), size);
     assert_eq!(&size.to_bytes()[..4], &[50, 0, 132, 0]);
 }
+
+#[test]
+fn a_serial_console_has_its_speed_clocal_and_no_size() {
+    let ldisc =
+        LineDiscipline::with_settings(Termios::serial_console(raw::B115200), Winsize::UNKNOWN);
+    let termios = ldisc.termios();
+    assert_eq!(termios.c_cflag & raw::CBAUD, raw::B115200);
+    assert!(termios.cflag(raw::CS8 | raw::CREAD | raw::HUPCL | raw::CLOCAL));
+    assert_eq!(termios.c_lflag, Termios::default().c_lflag);
+    assert_eq!(termios.c_cc, Termios::default().c_cc);
+    assert_eq!(ldisc.winsize(), Winsize::UNKNOWN);
+    assert_eq!(Winsize::UNKNOWN.to_bytes(), [0; 8]);
+}

@@ -2,9 +2,16 @@
 //!
 //! The guest boots with the default init (shell mode). Once a first prompt shows
 //! (output ending in `# ` or `$ `, then quiet), the prompt is set to a marker, and each
-//! line of `tools/session/commands.txt` is typed, waiting for the marker prompt after
-//! each. The transcript has one block per command: `$ <command>` and the output lines
-//! that followed the echoed command. It is compared, command by command, with
+//! command of `tools/session/commands.txt` is typed, with the control keys the script
+//! presses while it runs (see [`script`] for the format), waiting for the marker prompt
+//! after each. The last command may power the guest off, which ends the session.
+//!
+//! The transcript has one block per command: `$ <command>` and the output lines that
+//! followed the echoed command (a key shows as the terminal echoes it, `^C`). The block
+//! of the command that powers off is only [`POWERED_OFF`]: what the shell prints while
+//! init stops every process varies with scheduling (whether `poweroff` exits before
+//! init's SIGTERM reaches it, whether a prompt follows). The transcript is compared,
+//! command by command (the n-th run of a command with its n-th block), with
 //! `tools/session/expected.txt`, recorded on Linux with
 //! `cargo xtask test --kernel linux --stage session --bless`.
 //!
@@ -23,6 +30,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod mask;
+mod script;
 
 use super::contracts::is_kernel_log;
 use super::{log_path, Guest, Report};
@@ -30,17 +38,20 @@ use crate::args::KernelKind;
 use crate::console::{Console, Stop};
 use crate::util;
 use mask::Mask;
+use script::Step;
 
 const APPEND: &str = "loglevel=warn";
 /// Set from the first prompt on; written so that its echo does not contain it.
 const PROMPT: &str = "@@> ";
 const SET_PROMPT: &str = "PS1='@@''> '\n";
 const WILDCARD: &str = "{{*}}";
-/// Separates a command in commands.txt from the names of its masks.
-const MASK_MARK: &str = "  ## ";
+/// The transcript's last line when the guest powered off after a command.
+const POWERED_OFF: &str = "<powered off>";
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 const QUIET: Duration = Duration::from_millis(700);
+/// Quiet this long after a command (or key) means it is running: the next key goes.
+const KEY_SETTLE: Duration = Duration::from_secs(1);
 const EXIT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Silence this long before the first prompt means the guest is stuck.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -51,9 +62,9 @@ fn session_dir() -> PathBuf {
 
 pub fn run(guest: &Guest, bless: bool) -> Report {
     let mut report = Report::new("session");
-    let commands = match fs::read_to_string(session_dir().join("commands.txt")) {
-        Ok(text) => match parse_commands(&text) {
-            Ok(commands) => commands,
+    let steps = match fs::read_to_string(session_dir().join("commands.txt")) {
+        Ok(text) => match script::parse(&text) {
+            Ok(steps) => steps,
             Err(err) => return Report::broken("session", format!("commands.txt: {err}")),
         },
         Err(err) => return Report::broken("session", format!("tools/session/commands.txt: {err}")),
@@ -63,7 +74,7 @@ pub fn run(guest: &Guest, bless: bool) -> Report {
         KernelKind::Kestrel => "session",
         KernelKind::Linux => "session-linux",
     });
-    let (blocks, problem) = drive(guest, &commands, &log);
+    let (blocks, problem) = drive(guest, &steps, &log);
 
     let transcript: String = blocks.iter().map(|(_, block)| block.as_str()).collect();
     let _ = fs::write(log.with_extension("transcript"), &transcript);
@@ -77,12 +88,9 @@ pub fn run(guest: &Guest, bless: bool) -> Report {
     let expected = fs::read_to_string(session_dir().join("expected.txt")).unwrap_or_default();
     let expected = split_blocks(&expected);
 
-    for (index, Command { text: command, .. }) in commands.iter().enumerate() {
+    for (index, Step { command, .. }) in steps.iter().enumerate() {
         let got = blocks.get(index).map(|(_, block)| block.as_str());
-        let want = expected
-            .iter()
-            .find(|(cmd, _)| cmd == command)
-            .map(|(_, b)| b.as_str());
+        let want = expected_block(&expected, &steps, index);
         let verdict = match (got, want) {
             (Some(got), Some(want)) if block_matches(want, got) => None,
             (Some(got), Some(want)) => Some(
@@ -121,11 +129,11 @@ pub fn run(guest: &Guest, bless: bool) -> Report {
     report
 }
 
-/// Boots, types every command, and returns `(command, block)` for those that
-/// completed, plus what went wrong, if anything.
+/// Boots, runs every step, and returns `(command, block)` for those that completed,
+/// plus what went wrong, if anything.
 fn drive(
     guest: &Guest,
-    commands: &[Command],
+    steps: &[Step],
     log: &std::path::Path,
 ) -> (Vec<(String, String)>, Option<String>) {
     let mut blocks = Vec::new();
@@ -144,7 +152,6 @@ fn drive(
     }
     console.settle(QUIET, Duration::from_secs(5));
 
-    let at_prompt = |out: &str| strip_controls(out).ends_with(PROMPT);
     let start = console.position();
     if let Err(err) = console.send(SET_PROMPT) {
         return (blocks, Some(err.0));
@@ -153,23 +160,23 @@ fn drive(
         return (blocks, Some(describe_stop(stop, "setting the prompt")));
     }
 
-    for Command {
-        text: command,
-        masks,
-    } in commands
-    {
+    for step in steps {
         let start = console.position();
-        if let Err(err) = console.send(&format!("{command}\n")) {
-            return (blocks, Some(err.0));
+        let ending = match run_step(&mut console, step) {
+            Ok(ending) => ending,
+            Err(problem) => return (blocks, Some(problem)),
+        };
+        match ending {
+            Ending::Prompt => {
+                let block = block(&step.command, &step.masks, &console.text_since(start));
+                blocks.push((step.command.clone(), block));
+            }
+            Ending::Exited(code) => {
+                let block = format!("$ {}\n{}\n", step.command, exit_line(code));
+                blocks.push((step.command.clone(), block));
+                return (blocks, None);
+            }
         }
-        if let Err(stop) = console.wait_for_since(start, at_prompt, COMMAND_TIMEOUT) {
-            return (
-                blocks,
-                Some(describe_stop(stop, &format!("after `{command}`"))),
-            );
-        }
-        let reply = console.text_since(start);
-        blocks.push((command.clone(), block(command, masks, &reply)));
     }
 
     let _ = console.send("exit\n");
@@ -178,6 +185,61 @@ fn drive(
         Err(_) => Some("the guest did not power off when the shell exited".to_string()),
     };
     (blocks, problem)
+}
+
+fn at_prompt(out: &str) -> bool {
+    strip_controls(out).ends_with(PROMPT)
+}
+
+/// How a step ended.
+enum Ending {
+    /// Back at the prompt.
+    Prompt,
+    /// QEMU exited with this status after a command that powers off.
+    Exited(Option<i32>),
+}
+
+/// Types a step's command, presses its keys, and waits for the prompt.
+fn run_step(console: &mut Console, step: &Step) -> Result<Ending, String> {
+    let command = &step.command;
+    let mut sent = console.position();
+    console.send(&format!("{command}\n")).map_err(|err| err.0)?;
+    if step.powers_off {
+        return match console.wait_exit(EXIT_TIMEOUT) {
+            Ok(code) => Ok(Ending::Exited(code)),
+            Err(_) => Err(format!("the guest did not power off after `{command}`")),
+        };
+    }
+
+    for key in &step.keys {
+        // The text shows before the shell is done: `fg` prints the command,
+        // then hands the terminal to the job. Quiet output says it has.
+        if let Some(text) = &key.after {
+            let shown = |out: &str| strip_controls(out).contains(text.as_str());
+            if let Err(stop) = console.wait_for_since(sent, shown, COMMAND_TIMEOUT) {
+                let when = format!("before {} in `{command}`", key.name);
+                return Err(describe_stop(stop, &when));
+            }
+        }
+        console.settle(KEY_SETTLE, COMMAND_TIMEOUT);
+        sent = console.position();
+        console.send_bytes(&[key.byte]).map_err(|err| err.0)?;
+    }
+
+    match console.wait_for_since(sent, at_prompt, COMMAND_TIMEOUT) {
+        Ok(()) => Ok(Ending::Prompt),
+        Err(stop) => Err(describe_stop(stop, &format!("after `{command}`"))),
+    }
+}
+
+/// The transcript line that ends the session after a command that powers off: QEMU
+/// exits with status 0 when the guest powers off.
+fn exit_line(code: Option<i32>) -> String {
+    match code {
+        Some(0) => POWERED_OFF.to_string(),
+        Some(code) => format!("<QEMU exited with status {code}>"),
+        None => "<QEMU was killed by a signal>".to_string(),
+    }
 }
 
 fn describe_stop(stop: Stop, when: &str) -> String {
@@ -242,32 +304,6 @@ fn mask_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A line of commands.txt: what to type, and the masks for what it prints.
-struct Command {
-    text: String,
-    masks: Vec<Mask>,
-}
-
-/// Commands to type: non-empty lines that are not `#` comments, each with the masks
-/// named after [`MASK_MARK`].
-fn parse_commands(text: &str) -> std::result::Result<Vec<Command>, String> {
-    text.lines()
-        .map(str::trim_end)
-        .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
-        .map(|line| {
-            let (command, masks) = line.split_once(MASK_MARK).unwrap_or((line, ""));
-            let masks = masks
-                .split_whitespace()
-                .map(|name| Mask::parse(name).ok_or(format!("unknown mask `{name}`")))
-                .collect::<std::result::Result<_, _>>()?;
-            Ok(Command {
-                text: command.trim_end().to_string(),
-                masks,
-            })
-        })
-        .collect()
-}
-
 /// `(command, block)` pairs of a transcript; a block starts at a `$ ` line.
 fn split_blocks(transcript: &str) -> Vec<(String, String)> {
     let mut blocks: Vec<(String, String)> = Vec::new();
@@ -281,6 +317,25 @@ fn split_blocks(transcript: &str) -> Vec<(String, String)> {
         }
     }
     blocks
+}
+
+/// The expected block of step `index`: of the blocks for its command, the one whose
+/// rank is the rank of this run of the command among the steps.
+fn expected_block<'a>(
+    expected: &'a [(String, String)],
+    steps: &[Step],
+    index: usize,
+) -> Option<&'a str> {
+    let command = &steps[index].command;
+    let rank = steps[..index]
+        .iter()
+        .filter(|step| &step.command == command)
+        .count();
+    expected
+        .iter()
+        .filter(|(cmd, _)| cmd == command)
+        .nth(rank)
+        .map(|(_, block)| block.as_str())
 }
 
 fn block_matches(want: &str, got: &str) -> bool {
@@ -326,15 +381,6 @@ mod tests {
     }
 
     #[test]
-    fn masks_follow_the_mark() {
-        let commands = parse_commands("# c\nps  ## pids numbers\nls\n").unwrap();
-        assert_eq!(commands[0].text, "ps");
-        assert_eq!(commands[0].masks, [Mask::Pids, Mask::Numbers]);
-        assert!(commands[1].masks.is_empty());
-        assert!(parse_commands("ls  ## nonsense").is_err());
-    }
-
-    #[test]
     fn wildcard_matches_within_a_line() {
         assert!(line_matches("Linux {{*}} x86_64", "Linux 6.1.0 x86_64"));
         assert!(line_matches("{{*}}", "anything"));
@@ -348,5 +394,31 @@ mod tests {
         let names: Vec<&str> = blocks.iter().map(|(c, _)| c.as_str()).collect();
         assert_eq!(names, ["a", "b", "c"]);
         assert_eq!(blocks[2].1, "$ c\n2\n3\n");
+    }
+
+    #[test]
+    fn a_repeated_command_is_compared_with_its_own_block() {
+        let steps = script::parse("jobs\nsleep 1\njobs\n").unwrap();
+        let expected = split_blocks("$ jobs\n[1] Running\n$ sleep 1\n$ jobs\n");
+        assert_eq!(
+            expected_block(&expected, &steps, 0),
+            Some("$ jobs\n[1] Running\n")
+        );
+        assert_eq!(expected_block(&expected, &steps, 1), Some("$ sleep 1\n"));
+        assert_eq!(expected_block(&expected, &steps, 2), Some("$ jobs\n"));
+        let fewer = split_blocks("$ jobs\n");
+        assert_eq!(expected_block(&fewer, &steps, 2), None);
+    }
+
+    #[test]
+    fn a_key_echo_stays_in_the_block() {
+        let reply = "sleep 100\r\n^C\r\n@@> ";
+        assert_eq!(block("sleep 100", &[], reply), "$ sleep 100\n^C\n");
+    }
+
+    #[test]
+    fn an_exit_is_told_in_the_transcript() {
+        assert_eq!(exit_line(Some(0)), POWERED_OFF);
+        assert_eq!(exit_line(Some(3)), "<QEMU exited with status 3>");
     }
 }

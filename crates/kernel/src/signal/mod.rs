@@ -249,14 +249,15 @@ fn deliver_or_exit(frame: &mut TrapFrame) -> Option<Ending> {
         match action.disposition(signal) {
             Disposition::Ignore | Disposition::Default(DefaultAction::Continue) => {}
             Disposition::Default(DefaultAction::Ignore) => {}
-            Disposition::Default(DefaultAction::Terminate) => {
+            // The wait status tells of a core dump only when one was written,
+            // as on Linux (where RLIMIT_CORE is 0 by default).
+            // TODO: core dumps are never written, so SIGSEGV and the other
+            // core signals terminate like SIGTERM does.
+            Disposition::Default(DefaultAction::Terminate | DefaultAction::Core) => {
                 return Some(Ending::Group(ExitStatus::Signaled {
                     signal,
                     core: false,
                 }));
-            }
-            Disposition::Default(DefaultAction::Core) => {
-                return Some(Ending::Group(ExitStatus::Signaled { signal, core: true }));
             }
             Disposition::Default(DefaultAction::Stop) => stop(&task, signal),
             Disposition::Handler(action) => {

@@ -44,6 +44,15 @@ fn empty_path_node(dirfd: u64) -> Result<Arc<PathNode>> {
     Ok(file(dirfd as u32 as u64)?.node().clone())
 }
 
+/// The node `path` names from `dirfd`, or with an empty path the fd itself (the
+/// caller checks AT_EMPTY_PATH).
+pub fn resolve_at(dirfd: u64, path: &str, follow: bool) -> Result<Arc<PathNode>> {
+    if path.is_empty() {
+        return empty_path_node(dirfd);
+    }
+    at(dirfd, path, |caller| vfs().resolve(caller, path, follow))
+}
+
 fn path_arg(addr: u64) -> Result<String> {
     let path = user::read_path(addr)?;
     if path.is_empty() {

@@ -1,5 +1,7 @@
 //! Process syscalls: fork, clone, exec, exit, wait, ids, sessions, limits.
 
+use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
@@ -9,10 +11,11 @@ use platform::arch::trap::TrapFrame;
 use process::{ExitStatus, Limit, Pid};
 use vfs::{Errno, Result};
 
-use super::SysResult;
+use super::{fs_at, SysResult};
+use crate::task::exec::{self, Executable};
 use crate::task::group::{self, PROCESSES};
 use crate::task::lifecycle::{self, CloneArgs, WaitTarget};
-use crate::task::{exec, sched};
+use crate::task::sched;
 use crate::user;
 
 pub fn sys_fork(frame: &TrapFrame) -> SysResult {
@@ -83,9 +86,12 @@ pub fn sys_execve(frame: &mut TrapFrame, path: u64, argv: u64, envp: u64) -> Sys
     }
     let argv = user::read_string_array(argv)?;
     let envp = user::read_string_array(envp)?;
-    exec::execve(frame, &path, argv, envp)?;
+    exec::execve(frame, Executable::resolve(&path)?, argv, envp)?;
     Ok(0)
 }
+
+/// The flags execveat(2) knows.
+const EXECVEAT_FLAGS: u32 = raw::AT_EMPTY_PATH | raw::AT_SYMLINK_NOFOLLOW;
 
 pub fn sys_execveat(
     frame: &mut TrapFrame,
@@ -95,16 +101,45 @@ pub fn sys_execveat(
     envp: u64,
     flags: u64,
 ) -> SysResult {
-    let raw_path = user::read_path(path)?;
-    if flags as u32 & raw::AT_EMPTY_PATH != 0 && raw_path.is_empty() {
-        // TODO: executing an open fd (fexecve) needs exec from a node.
-        return Err(Errno::ENOSYS.into());
+    let flags = flags as u32;
+    if flags & !EXECVEAT_FLAGS != 0 {
+        return Err(Errno::EINVAL.into());
     }
-    if dirfd != super::fs_at::AT_FDCWD_ARG && !raw_path.starts_with('/') {
-        // TODO: relative paths from a dirfd for execveat.
-        return Err(Errno::ENOSYS.into());
+    let path = user::read_path(path)?;
+    if path.is_empty() && flags & raw::AT_EMPTY_PATH == 0 {
+        return Err(Errno::ENOENT.into());
     }
-    sys_execve(frame, path, argv, envp)
+    let argv = user::read_string_array(argv)?;
+    let envp = user::read_string_array(envp)?;
+    let follow = flags & raw::AT_SYMLINK_NOFOLLOW == 0;
+    let executable = execveat_target(dirfd, &path, follow)?;
+    exec::execve(frame, executable, argv, envp)?;
+    Ok(0)
+}
+
+/// What execveat runs, and under which name: Linux names a program run from a
+/// descriptor `/dev/fd/N` (AT_EMPTY_PATH) or `/dev/fd/N/<path>`, and takes its comm
+/// from the file itself.
+fn execveat_target(dirfd: u64, path: &str, follow: bool) -> Result<Executable> {
+    let node = fs_at::resolve_at(dirfd, path, follow)?;
+    let fd = dirfd as i32;
+    if fd == raw::AT_FDCWD || path.starts_with('/') {
+        return Ok(Executable {
+            node,
+            name: String::from(path),
+            comm_from_file: false,
+        });
+    }
+    let name = if path.is_empty() {
+        format!("/dev/fd/{fd}")
+    } else {
+        format!("/dev/fd/{fd}/{path}")
+    };
+    Ok(Executable {
+        node,
+        name,
+        comm_from_file: true,
+    })
 }
 
 pub fn sys_exit(code: u64) -> SysResult {

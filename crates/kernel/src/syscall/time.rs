@@ -116,7 +116,10 @@ fn sleep_to(sleep: SleepRestart) -> SysResult {
 
 /// Resumes the interrupted sleep; EINTR when there is none, as on Linux.
 pub fn sys_restart_syscall() -> SysResult {
-    match sched::current().restart.lock().take() {
+    // Taken out first: the lock must not be held while sleeping, as an
+    // interrupted sleep stores its restart there again.
+    let saved = sched::current().restart.lock().take();
+    match saved {
         Some(sleep) => sleep_to(sleep),
         None => Err(Errno::EINTR.into()),
     }

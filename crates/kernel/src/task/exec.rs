@@ -28,6 +28,28 @@ const USER_RFLAGS: u64 = 0x202;
 /// `AT_CLKTCK`: the tick rate programs compute times with (USER_HZ).
 pub const USER_HZ: u64 = 100;
 
+/// The file exec runs, found, and the name it runs under: the path given to execve,
+/// or for execveat from a descriptor `/dev/fd/N` or `/dev/fd/N/<path>`, as Linux
+/// names it (the new program's `AT_EXECFN`, and the script argument of a `#!` line).
+pub struct Executable {
+    pub node: Arc<PathNode>,
+    pub name: String,
+    /// Comm comes from the file's own name rather than from `name`, which names a
+    /// descriptor, as recent Linux does.
+    pub comm_from_file: bool,
+}
+
+impl Executable {
+    /// `path` as the calling process resolves it, symlinks followed.
+    pub fn resolve(path: &str) -> Result<Executable> {
+        Ok(Executable {
+            node: fs::resolve_for_current(path, true)?,
+            name: String::from(path),
+            comm_from_file: false,
+        })
+    }
+}
+
 /// A program ready to replace the current one (the point of no return is
 /// after this is built).
 struct Program {
@@ -40,12 +62,12 @@ struct Program {
 /// Replaces the current program; on success `frame` starts the new one.
 pub fn execve(
     frame: &mut TrapFrame,
-    path: &str,
+    executable: Executable,
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> Result<()> {
     let task = sched::current();
-    let (mm, new_frame) = load(&task.process, path, argv, envp)?;
+    let (mm, new_frame) = load_executable(&task.process, executable, argv, envp)?;
 
     // Point of no return: the old program is gone from here on.
     become_sole_thread(&task);
@@ -95,8 +117,22 @@ pub fn load(
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> Result<(Arc<Mm>, TrapFrame)> {
-    let program = load_program(path, argv, 0)?;
-    let execfn = path.as_bytes().to_vec();
+    load_executable(process, Executable::resolve(path)?, argv, envp)
+}
+
+fn load_executable(
+    process: &Arc<super::Process>,
+    executable: Executable,
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> Result<(Arc<Mm>, TrapFrame)> {
+    let execfn = executable.name.as_bytes().to_vec();
+    let comm = if executable.comm_from_file {
+        executable.node.name()
+    } else {
+        executable.name.clone()
+    };
+    let program = load_program(executable, argv, 0)?;
 
     let mm = Mm::new()?;
     let root = process.fs.lock().root.clone();
@@ -132,7 +168,7 @@ pub fn load(
         inner.start_stack = stack.sp;
     }
 
-    finish_exec(process, &program, path);
+    finish_exec(process, &program, &comm);
     let frame = TrapFrame {
         rip: program.image.entry,
         rsp: stack.sp,
@@ -150,14 +186,15 @@ fn hwcap() -> u64 {
 }
 
 /// The process-wide effects of a successful exec.
-fn finish_exec(process: &Arc<super::Process>, program: &Program, path: &str) {
+fn finish_exec(process: &Arc<super::Process>, program: &Program, comm_source: &str) {
     let closed = process.files.lock().close_on_exec_sweep();
     drop(closed);
     process.sigactions.lock().reset_for_exec();
     process.timers.lock().clear_for_exec();
     // comm is the last component of the path execve was given (a symlink's
-    // own name, the script rather than its interpreter), as on Linux.
-    let name = path.rsplit('/').next().unwrap_or(path);
+    // own name, the script rather than its interpreter), or the file's own
+    // name when execveat named it through a descriptor, as on Linux.
+    let name = comm_source.rsplit('/').next().unwrap_or(comm_source);
     let comm: String = name.chars().take(15).collect();
     *process.comm.lock() = comm;
     let root = process.fs.lock().root.clone();
@@ -165,17 +202,20 @@ fn finish_exec(process: &Arc<super::Process>, program: &Program, path: &str) {
     super::lifecycle::finish_vfork(process);
 }
 
-/// Resolves `path` and follows `#!` lines to an ELF image.
-fn load_program(path: &str, mut argv: Vec<Vec<u8>>, depth: usize) -> Result<Program> {
+/// Follows `#!` lines from `executable` to an ELF image.
+fn load_program(executable: Executable, mut argv: Vec<Vec<u8>>, depth: usize) -> Result<Program> {
     if depth > MAX_INTERPRETER_DEPTH {
         return Err(Errno::ELOOP.into());
     }
-    let node = fs::resolve_for_current(path, true)?;
+    let Executable {
+        node, name: path, ..
+    } = executable;
     let inode = node.inode().clone();
     let stat = inode.stat()?;
     match inode.file_type() {
         FileType::Regular => {}
-        FileType::Directory => return Err(Errno::EACCES.into()),
+        // Only execveat with AT_SYMLINK_NOFOLLOW leaves a symlink unfollowed.
+        FileType::Symlink => return Err(Errno::ELOOP.into()),
         _ => return Err(Errno::EACCES.into()),
     }
     fs::check_access_current(&stat, Access::EXEC)?;
@@ -199,7 +239,7 @@ fn load_program(path: &str, mut argv: Vec<Vec<u8>>, depth: usize) -> Result<Prog
         new_argv.extend(script.argument);
         new_argv.push(path.as_bytes().to_vec());
         new_argv.extend(argv.drain(..).skip(1));
-        return load_program(&interpreter, new_argv, depth + 1);
+        return load_program(Executable::resolve(&interpreter)?, new_argv, depth + 1);
     }
     if !elf::has_elf_magic(&first) || first.len() < ELF_HEADER_LEN {
         return Err(Errno::ENOEXEC.into());

@@ -26,7 +26,9 @@ pub struct Framed {
 /// `area/name -> Framed`.
 pub type GuestRun = BTreeMap<String, Framed>;
 
-/// Whether a line is a kernel log line: `[`, optional spaces, a decimal timestamp, `]`.
+/// Whether a line is a kernel log line: `[`, optional spaces, a timestamp in seconds
+/// with a fraction (both kernels print one), `]`. A shell's job number (`[1]+  Done`)
+/// has no fraction.
 pub fn is_kernel_log(line: &str) -> bool {
     let Some(rest) = line.strip_prefix('[') else {
         return false;
@@ -34,10 +36,11 @@ pub fn is_kernel_log(line: &str) -> bool {
     let Some((stamp, _)) = rest.split_once(']') else {
         return false;
     };
-    let stamp = stamp.trim();
-    !stamp.is_empty()
-        && stamp.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && stamp.bytes().next().is_some_and(|b| b.is_ascii_digit())
+    let Some((seconds, fraction)) = stamp.trim().split_once('.') else {
+        return false;
+    };
+    let is_number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    is_number(seconds) && is_number(fraction)
 }
 
 pub fn parse(serial: &str) -> GuestRun {
@@ -148,6 +151,8 @@ mod tests {
         assert!(is_kernel_log("[    0.012345] INFO x"));
         assert!(is_kernel_log("[12.5] x"));
         assert!(!is_kernel_log("[ok] test"));
+        assert!(!is_kernel_log("[1]+  Running    sleep 100"));
+        assert!(!is_kernel_log("[1.] x"));
         assert!(!is_kernel_log("[] x"));
         assert!(!is_kernel_log("plain"));
     }

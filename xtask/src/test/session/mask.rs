@@ -18,6 +18,8 @@ pub enum Mask {
     StatFields,
     StatusValues,
     TopOrder,
+    LongListing,
+    KernelVersion,
 }
 
 impl Mask {
@@ -31,6 +33,8 @@ impl Mask {
             "stat-fields" => Mask::StatFields,
             "status-values" => Mask::StatusValues,
             "top-order" => Mask::TopOrder,
+            "long-listing" => Mask::LongListing,
+            "kernel-version" => Mask::KernelVersion,
             _ => return None,
         })
     }
@@ -45,6 +49,8 @@ impl Mask {
             Mask::StatFields => lines.iter().map(|l| mask_stat_fields(l)).collect(),
             Mask::StatusValues => lines.iter().map(|l| mask_status_value(l)).collect(),
             Mask::TopOrder => top_order(lines),
+            Mask::LongListing => lines.iter().map(|l| mask_long_listing(l)).collect(),
+            Mask::KernelVersion => lines.iter().map(|l| mask_kernel_version(l)).collect(),
         }
     }
 }
@@ -333,6 +339,50 @@ fn top_order(mut lines: Vec<String>) -> Vec<String> {
     lines
 }
 
+/// Directories whose link count and size in a long listing count what the machine
+/// has: /dev its device nodes (Linux's devtmpfs holds a node per device it found),
+/// /proc its processes (Linux's kernel threads included).
+const MACHINE_SIZED_DIRS: &[&str] = &["dev", "proc"];
+
+/// `long-listing`: in `ls -l` lines (`mode links owner group size month day time-or-year
+/// name`), the date becomes `*`: mount points carry the time they were mounted, which
+/// varies with the boot. For the directories of [`MACHINE_SIZED_DIRS`] the link count
+/// and size become `N` too. Blanks collapse, as columns follow the widths of numbers.
+/// Modes, owners, the other sizes and the names are compared.
+fn mask_long_listing(line: &str) -> String {
+    let mut words: Vec<&str> = line.split_whitespace().collect();
+    let is_entry = words
+        .first()
+        .is_some_and(|mode| mode.len() >= 10 && "-dlcbps".contains(&mode[..1]) && words.len() >= 9);
+    if !is_entry {
+        return line.to_string();
+    }
+    // A device's size column is `major, minor`: two words.
+    let date = if words[4].ends_with(',') { 6 } else { 5 };
+    if words.len() < date + 4 {
+        return line.to_string();
+    }
+    words.splice(date..date + 3, [FIELD]);
+    let name = words[date + 1];
+    if words[0].starts_with('d') && MACHINE_SIZED_DIRS.contains(&name) {
+        words[1] = NUMBER;
+        words[4] = NUMBER;
+    }
+    words.join(" ")
+}
+
+/// `kernel-version`: in `uname -a`'s line (`sysname nodename release version machine
+/// os`), the kernel's release and build string (several words, with a build date)
+/// become one `*`: they name the kernel and its build, which differ by design.
+fn mask_kernel_version(line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() < 5 {
+        return line.to_string();
+    }
+    let (head, tail) = (&words[..2], &words[words.len() - 2..]);
+    format!("{} {FIELD} {}", head.join(" "), tail.join(" "))
+}
+
 fn collapse_blanks(line: &str) -> String {
     line.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -404,6 +454,31 @@ mod tests {
     fn top_sorts_only_process_lines() {
         let got = top_order(lines("Mem: N\n PID X\n b\n a\n\n"));
         assert_eq!(got, ["Mem: N", " PID X", " a", " b", ""]);
+    }
+
+    #[test]
+    fn long_listing_masks_dates_and_machine_sized_dirs() {
+        let bin = "drwxr-xr-x    2 root     root          1600 Jan  1  1970 bin";
+        assert_eq!(mask_long_listing(bin), "drwxr-xr-x 2 root root 1600 * bin");
+        let proc = "dr-xr-xr-x   59 root     root             0 Dec  4 05:04 proc";
+        assert_eq!(mask_long_listing(proc), "dr-xr-xr-x N root root N * proc");
+        let tty = "crw-rw----    1 root     root        4,  64 Dec  4 05:04 ttyS0";
+        assert_eq!(
+            mask_long_listing(tty),
+            "crw-rw---- 1 root root 4, 64 * ttyS0"
+        );
+        assert_eq!(mask_long_listing("total 68"), "total 68");
+    }
+
+    #[test]
+    fn kernel_version_keeps_names_and_machine() {
+        let linux = "Linux (none) 6.1.0-57-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 \
+                     (2026-11-26) x86_64 GNU/Linux";
+        assert_eq!(
+            mask_kernel_version(linux),
+            "Linux (none) * x86_64 GNU/Linux"
+        );
+        assert_eq!(mask_kernel_version("Linux"), "Linux");
     }
 
     #[test]
