@@ -72,6 +72,9 @@ pub enum MapError {
 /// A user address space.
 pub struct AddressSpace {
     pml4: PhysFrame,
+    /// Leaf entries present: kept by `map`, `unmap` and `clear`, the only
+    /// methods that add or remove one, so the resident set needs no walk.
+    mapped_pages: u64,
 }
 
 /// Hands page-table frames to the `x86_64` crate's mapper.
@@ -117,7 +120,10 @@ impl AddressSpace {
         for index in USER_PML4_ENTRIES..512 {
             table[index] = kernel[index].clone();
         }
-        Some(AddressSpace { pml4 })
+        Some(AddressSpace {
+            pml4,
+            mapped_pages: 0,
+        })
     }
 
     /// The PML4 frame (what CR3 holds while this space is active).
@@ -152,6 +158,7 @@ impl AddressSpace {
             // A page that was not present is in no TLB.
             Ok(flush) => {
                 flush.ignore();
+                self.mapped_pages += 1;
                 Ok(())
             }
             Err(MapToError::PageAlreadyMapped(_)) => Err(MapError::AlreadyMapped),
@@ -168,6 +175,7 @@ impl AddressSpace {
             Ok((frame, flush)) => {
                 flush.ignore();
                 paging::flush(page.start_address());
+                self.mapped_pages -= 1;
                 Some(frame)
             }
             Err(UnmapError::PageNotMapped | UnmapError::ParentEntryHugePage) => None,
@@ -307,7 +315,13 @@ impl AddressSpace {
             entry.set_unused();
         });
         free_user_tables(self.pml4);
+        self.mapped_pages = 0;
         paging::flush_user();
+    }
+
+    /// How many user pages are mapped (the resident set).
+    pub fn mapped_pages(&self) -> u64 {
+        self.mapped_pages
     }
 }
 

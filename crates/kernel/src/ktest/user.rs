@@ -158,6 +158,7 @@ fn address_space_map_translate_unmap() -> TestResult {
             flags
         });
         check(count == 2 && seen[..2] == [CODE_VA, DATA_VA], "walk order")?;
+        check(space.mapped_pages() == 2, "mapped-page count after maps")?;
 
         space
             .write_bytes(DATA_VA + PAGE - 2, b"ab")
@@ -178,6 +179,7 @@ fn address_space_map_translate_unmap() -> TestResult {
         )?;
         check(space.unmap(DATA_VA).is_none(), "second unmap")?;
         check(space.translate(DATA_VA).is_none(), "translate after unmap")?;
+        check(space.mapped_pages() == 1, "mapped-page count after unmap")?;
 
         let mut cleared = 0;
         space.clear(|_, frame| {
@@ -185,6 +187,7 @@ fn address_space_map_translate_unmap() -> TestResult {
             cleared += 1;
         });
         check(cleared == 1, "clear hands back the mapped frames")?;
+        check(space.mapped_pages() == 0, "mapped-page count after clear")?;
         frame::free(frames[1]);
     }
     // Dropping the space freed its tables; the mapped frames were freed above.

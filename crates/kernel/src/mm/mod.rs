@@ -200,13 +200,7 @@ impl MmInner {
 
     /// Resident pages (present in the page tables).
     pub fn resident_pages(&mut self) -> u64 {
-        let mut pages = 0;
-        self.space
-            .walk(0, platform::mm::user::USER_SPACE_END, |_, _, flags| {
-                pages += 1;
-                flags
-            });
-        pages
+        self.space.mapped_pages()
     }
 }
 
