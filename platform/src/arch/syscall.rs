@@ -296,10 +296,7 @@ static GP_STUB: AtomicU64 = AtomicU64::new(0);
 /// Runs a system call for the frame built by [`syscall_entry`] and decides how to return.
 /// Called with interrupts disabled; returns with them disabled.
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) -> UserReturn {
-    // SFMASK masked interrupts for the entry; the call itself may block or run long.
-    x86_64::instructions::interrupts::enable();
     trap::syscall_dispatch(frame);
-    x86_64::instructions::interrupts::disable();
     match sanitize_user_frame(frame) {
         UserReturn::Iret if can_sysret(frame) => UserReturn::Sysret,
         other => other,

@@ -270,7 +270,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
 }
 
 /// Entry for the `syscall` path: `frame` was built by the syscall stub with
-/// `vector == SYSCALL_VECTOR`.
+/// `vector == SYSCALL_VECTOR`. Entered and left with interrupts disabled.
 pub fn syscall_dispatch(frame: &mut TrapFrame) {
     let Some(handlers) = HANDLERS.get() else {
         oops(
@@ -278,7 +278,13 @@ pub fn syscall_dispatch(frame: &mut TrapFrame) {
             "system call before the kernel registered its handlers",
         );
     };
+    // SFMASK masked interrupts for the entry; the call itself may block or run long.
+    x86_64::instructions::interrupts::enable();
     (handlers.syscall)(frame);
+    // The way out runs with interrupts off, as it does after an interrupt or
+    // exception: its locks then cost no interrupt-flag changes, and nothing
+    // can make work for it between its checks and the return.
+    x86_64::instructions::interrupts::disable();
     (handlers.return_to_user)(frame);
 }
 
