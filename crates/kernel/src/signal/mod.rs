@@ -5,6 +5,7 @@
 //! the lowest unblocked pending signal is acted on (ignored, default action,
 //! or a handler frame is built on the user stack, see [`frame`]).
 
+pub mod altstack;
 pub mod frame;
 
 use alloc::sync::Arc;
@@ -199,6 +200,17 @@ pub fn force(signal: Signal, info: SigInfo) {
     task.signals.lock().pending.push(signal, info);
 }
 
+/// Like [`force`], but the default action happens whatever the handler.
+fn force_default(signal: Signal, info: SigInfo) {
+    let task = sched::current();
+    task.process
+        .sigactions
+        .lock()
+        .set(signal, Default::default());
+    task.signals.lock().blocked.remove(signal);
+    task.signals.lock().pending.push(signal, info);
+}
+
 /// Takes the next deliverable signal of the current thread.
 fn next_signal(task: &Task) -> Option<(Signal, SigInfo)> {
     let mut signals = task.signals.lock();
@@ -263,11 +275,14 @@ fn deliver_or_exit(frame: &mut TrapFrame) -> Option<Ending> {
                 restart_syscall(frame, &task, Some(action.has_flag(raw::SA_RESTART)));
                 handled = true;
                 if frame::setup(frame, &task, signal, &info, &action).is_err() {
-                    // No room for the frame: the process dies as Linux does.
-                    force(
+                    // No room for the frame: the process dies of SIGSEGV as
+                    // on Linux, even if it has a handler for it, since that
+                    // handler would need a frame too.
+                    force_default(
                         process::signal::SIGSEGV,
                         SigInfo {
                             signo: process::signal::SIGSEGV.number(),
+                            code: raw::SI_KERNEL as i32,
                             ..SigInfo::default()
                         },
                     );

@@ -191,7 +191,7 @@ pub fn call(nr: u64, args: &Args, frame: &mut TrapFrame) -> SysResult {
         raw::__NR_kill => signal::sys_kill(a(0), a(1)),
         raw::__NR_tkill => signal::sys_tgkill(u32::MAX as u64, a(0), a(1)),
         raw::__NR_tgkill => signal::sys_tgkill(a(0), a(1), a(2)),
-        raw::__NR_sigaltstack => signal::sys_sigaltstack(a(0), a(1)),
+        raw::__NR_sigaltstack => signal::sys_sigaltstack(a(0), a(1), frame.rsp),
         raw::__NR_pause => signal::sys_pause(),
 
         // Time.

@@ -175,7 +175,18 @@ fn build_task(
         Some(stack),
         Some(mm),
     ));
-    task.signals.lock().blocked = parent_task.signals.lock().blocked;
+    {
+        let parent_signals = parent_task.signals.lock();
+        let mut signals = task.signals.lock();
+        signals.blocked = parent_signals.blocked;
+        // A new thread has a stack of its own to set up; a forked child (or
+        // a vfork child, which borrows its parent's stack) keeps the
+        // alternate stack too, as on Linux.
+        let shares_memory = flags.contains(CloneFlags::VM) && !flags.contains(CloneFlags::VFORK);
+        if !shares_memory {
+            signals.altstack = parent_signals.altstack;
+        }
+    }
     if flags.contains(CloneFlags::THREAD) {
         PROCESSES.lock().insert_thread(tid, process.pid);
     }
