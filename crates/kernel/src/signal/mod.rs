@@ -69,6 +69,7 @@ fn resume(process: &Arc<Process>) {
         let was = life.stopped;
         if was {
             life.stopped = false;
+            life.stop_report = None;
             life.change = Some(ExitStatus::Continued);
         }
         was
@@ -250,7 +251,14 @@ enum Ending {
 fn deliver_or_exit(frame: &mut TrapFrame) -> Option<Ending> {
     let task = sched::current();
     let mut handled = false;
-    while let Some((signal, info)) = next_signal(&task) {
+    loop {
+        // Another thread's stop signal stops this one too.
+        if task.process.life.lock().stopped {
+            join_group_stop(&task);
+        }
+        let Some((signal, info)) = next_signal(&task) else {
+            break;
+        };
         if task.exec_victim.load(core::sync::atomic::Ordering::Acquire) {
             return Some(Ending::Thread);
         }
@@ -332,20 +340,63 @@ fn restart_syscall(frame: &mut TrapFrame, task: &Task, with_handler: Option<bool
 }
 
 /// Default action of a stop signal: the whole process stops until SIGCONT.
+/// The other threads are woken so that each stops on its way back to user
+/// mode (see [`deliver_or_exit`]); the parent hears once all have.
 fn stop(task: &Arc<Task>, signal: Signal) {
     let process = task.process.clone();
     {
         let mut life = process.life.lock();
         life.stopped = true;
-        life.change = Some(ExitStatus::Stopped(signal));
+        life.stop_report = Some(signal);
     }
-    lifecycle::notify_parent(&process, ExitStatus::Stopped(signal));
+    let others: alloc::vec::Vec<Arc<Task>> = process
+        .threads
+        .lock()
+        .iter()
+        .filter(|other| !Arc::ptr_eq(other, task))
+        .cloned()
+        .collect();
+    for other in &others {
+        sched::wake(other);
+    }
+    drop(others);
+    join_group_stop(task);
+}
+
+/// Holds the current thread while its process is stopped.
+fn join_group_stop(task: &Arc<Task>) {
+    let process = task.process.clone();
     while process.life.lock().stopped {
         task.set_state(TaskState::Stopped);
         if !process.life.lock().stopped {
             task.set_state(TaskState::Running);
             break;
         }
+        report_stop_when_complete(&process);
         sched::schedule();
+    }
+}
+
+/// Tells the parent of a group stop once no thread of `process` runs any
+/// more (each is stopped, or dead).
+fn report_stop_when_complete(process: &Arc<Process>) {
+    let threads = process.threads.lock().clone();
+    let all_stopped = threads
+        .iter()
+        .all(|t| matches!(t.state(), TaskState::Stopped | TaskState::Dead));
+    drop(threads);
+    if !all_stopped {
+        return;
+    }
+    let signal = {
+        let mut life = process.life.lock();
+        let signal = life.stop_report.take();
+        if let Some(signal) = signal {
+            life.change = Some(ExitStatus::Stopped(signal));
+        }
+        signal
+    };
+    if let Some(signal) = signal {
+        lifecycle::notify_parent(process, ExitStatus::Stopped(signal));
     }
 }

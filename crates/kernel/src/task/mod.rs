@@ -201,8 +201,12 @@ impl Task {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Whether a signal is pending that this task does not block.
+    /// Whether a signal is pending that this task does not block, or its
+    /// process is stopping and this task has yet to stop with it.
     pub fn has_deliverable_signal(&self) -> bool {
+        if self.process.life.lock().stopped {
+            return true;
+        }
         let signals = self.signals.lock();
         let shared = self.process.shared_pending.lock().set();
         !signals
