@@ -20,6 +20,8 @@ use linux_raw_sys::general as raw;
 use platform::arch::irq::IrqMutex;
 use vfs::{Errno, Result};
 
+pub mod robust;
+
 use crate::signal::ERESTARTSYS;
 use crate::task::sched::{self, Interrupted};
 use crate::task::Task;

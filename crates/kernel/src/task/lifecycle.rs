@@ -342,6 +342,9 @@ pub fn exit_thread(status: ExitStatus) -> ! {
     let task = sched::current();
     let process = task.process.clone();
 
+    // While the address space is still there: robust futexes, then the
+    // clear-tid word, in Linux's order.
+    crate::futex::robust::release_all(&task);
     let clear_tid = task.clear_child_tid.swap(0, Ordering::Relaxed);
     if clear_tid != 0 && user::write(clear_tid, &0u32).is_ok() {
         crate::futex::wake(clear_tid, i32::MAX as usize);

@@ -81,6 +81,9 @@ pub struct Task {
     pub clear_child_tid: AtomicU64,
     /// CLONE_CHILD_SETTID: where to store the tid on the first return to user.
     pub set_child_tid: AtomicU64,
+    /// `set_robust_list`: the user address of this thread's robust futex
+    /// list head, walked at exit and exec; 0 for none.
+    pub robust_list: AtomicU64,
     /// Set by another thread's execve: this thread ends at its next return
     /// to user mode, alone, not with the whole group.
     pub exec_victim: AtomicBool,
@@ -117,6 +120,7 @@ impl Task {
             signals: IrqMutex::new(TaskSignals::default()),
             clear_child_tid: AtomicU64::new(0),
             set_child_tid: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
             exec_victim: AtomicBool::new(false),
             syscall_nr: AtomicU64::new(0),
             restart: IrqMutex::new(None),
