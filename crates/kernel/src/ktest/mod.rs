@@ -29,6 +29,7 @@ const SUITES: &[&[Test]] = &[
     crate::cmdline::TESTS,
     user::TESTS,
     fs::TESTS,
+    crate::task::count::TESTS,
 ];
 
 /// Fails the current test with a formatted reason unless `cond` holds.

@@ -95,6 +95,7 @@ pub fn clone(frame: &TrapFrame, args: CloneArgs) -> Result<Pid> {
     let parent_task = sched::current();
     let parent = parent_task.process.clone();
 
+    super::count::check_room(&parent)?;
     let tid = PROCESSES.lock().allocate_id().ok_or(Errno::EAGAIN)?;
     let created = build_task(&parent_task, &parent, frame, &args, tid);
     let task = match created {

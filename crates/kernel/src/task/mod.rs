@@ -4,6 +4,7 @@
 //! context and an address space. A [`Process`] is what users see: a PID, a
 //! parent, files, credentials, signal handlers, and one or more tasks.
 
+pub mod count;
 pub mod exec;
 pub mod group;
 pub mod lifecycle;
