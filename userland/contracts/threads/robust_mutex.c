@@ -16,6 +16,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 #define WAIT_LIMIT_MS 5000
 /* An unprivileged uid that owns no other process. */
@@ -165,6 +166,8 @@ int main(void)
 	CHECK("pipe", pipe(pipefd) == 0);
 	pid = contract_fork();
 	if (pid == 0) {
+		/* It must not outlive a test that failed; best effort. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(pipefd[0]);
 		if (pthread_mutex_lock(&shared->mutex) != 0)
 			_exit(1);

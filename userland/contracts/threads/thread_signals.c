@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 #define WAIT_LIMIT_MS 5000
 
@@ -134,8 +135,18 @@ static void check_group_stop(void)
 	area = mmap(NULL, sizeof(*area), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK("stop_area", area != MAP_FAILED);
 	child = contract_fork();
-	if (child == 0)
+	if (child == 0) {
+		/*
+		 * A group of its own, whose leader's parent is in another group
+		 * of the session: never orphaned, so SIGTSTP is not discarded
+		 * however the test itself was started.
+		 */
+		if (setpgid(0, 0) != 0)
+			_exit(2);
+		/* Spinners must not outlive a test that failed; best effort. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		spinning_child();
+	}
 	CHECK("spinners_run", all_spinning());
 
 	CHECK("sigstop_sent", kill(child, SIGSTOP) == 0);
