@@ -302,6 +302,13 @@ fn deliver_or_exit(frame: &mut TrapFrame) -> Option<Ending> {
     }
     if !handled {
         restart_syscall(frame, &task, None);
+        // sigsuspend and ppoll left their caller's mask for a handler frame
+        // to save; with no handler run (a stop, an ignored signal) it comes
+        // back now, before the call restarts and sets its own mask again.
+        let mut signals = task.signals.lock();
+        if let Some(mask) = signals.saved_mask.take() {
+            signals.blocked = mask;
+        }
     }
     None
 }
