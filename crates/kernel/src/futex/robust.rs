@@ -81,7 +81,7 @@ pub fn release_all(task: &Task) {
 /// unlock: a word with no owner then only needs its waiter woken, since
 /// the unlock got as far as clearing it.
 fn owner_died(uaddr: u64, tid: u32, is_pi: bool, is_pending: bool) {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return;
     }
     let Ok(word) = user::read::<u32>(uaddr) else {
