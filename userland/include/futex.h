@@ -33,6 +33,8 @@
 #define FUTEX_OP_OR 2
 #define FUTEX_OP_ANDN 3
 #define FUTEX_OP_XOR 4
+/* Or-ed into op: the operation argument is a shift count, 1 << oparg. */
+#define FUTEX_OP_OPARG_SHIFT 8
 #define FUTEX_OP_CMP_EQ 0
 #define FUTEX_OP_CMP_NE 1
 #define FUTEX_OP_CMP_LT 2

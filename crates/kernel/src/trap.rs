@@ -95,9 +95,9 @@ fn user_exception(frame: &mut TrapFrame, vector: u8) {
         }
         trap::DIVIDE_ERROR_VECTOR => fault_signal(SIGFPE, raw::FPE_INTDIV, frame.rip),
         trap::INVALID_OPCODE_VECTOR => fault_signal(SIGILL, raw::ILL_ILLOPN, frame.rip),
-        trap::BREAKPOINT_VECTOR | trap::DEBUG_VECTOR => {
-            fault_signal(SIGTRAP, raw::TRAP_BRKPT, frame.rip)
-        }
+        // int3 is an ordinary trap to Linux: SI_KERNEL, no address.
+        trap::BREAKPOINT_VECTOR => fault_signal(SIGTRAP, raw::SI_KERNEL, 0),
+        trap::DEBUG_VECTOR => fault_signal(SIGTRAP, raw::TRAP_BRKPT, frame.rip),
         trap::X87_FLOATING_POINT_VECTOR | trap::SIMD_FLOATING_POINT_VECTOR => {
             fault_signal(SIGFPE, raw::FPE_FLTINV, frame.rip)
         }

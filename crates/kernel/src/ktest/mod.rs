@@ -31,6 +31,7 @@ const SUITES: &[&[Test]] = &[
     user::TESTS,
     fs::TESTS,
     mm::TESTS,
+    crate::task::count::TESTS,
 ];
 
 /// Fails the current test with a formatted reason unless `cond` holds.

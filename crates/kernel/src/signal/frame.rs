@@ -14,6 +14,7 @@ use platform::arch::trap::TrapFrame;
 use process::signal::{SigAction, SigInfo, SigSet, Signal};
 use vfs::{Errno, Result};
 
+use super::altstack;
 use crate::task::Task;
 use crate::user;
 
@@ -116,11 +117,6 @@ const USER_RFLAGS_MASK: u64 = 0x0005_0dd5;
 const RFLAGS_IF: u64 = 0x200;
 const RFLAGS_RESERVED1: u64 = 0x2;
 
-fn on_altstack(task: &Task, sp: u64) -> bool {
-    let alt = task.signals.lock().altstack;
-    alt.size != 0 && sp > alt.base && sp <= alt.base + alt.size
-}
-
 /// Builds the handler frame and points `frame` at the handler.
 pub fn setup(
     frame: &mut TrapFrame,
@@ -138,23 +134,30 @@ pub fn setup(
     };
 
     let mut sp = frame.rsp;
-    let use_alt = action.has_flag(raw::SA_ONSTACK) && altstack.size != 0 && !on_altstack(task, sp);
-    if use_alt {
-        sp = altstack.base + altstack.size;
+    let was_on_altstack = altstack::is_on(&altstack, sp);
+    if action.has_flag(raw::SA_ONSTACK) && altstack::should_switch(&altstack, sp) {
+        sp = altstack.base.wrapping_add(altstack.size);
     } else {
-        sp -= RED_ZONE;
+        sp = sp.wrapping_sub(RED_ZONE);
     }
 
     let mut fpu_state = FpuState::new();
     fpu_state.save();
     let fpu_bytes = fpu_state.as_bytes();
-    let fpu_addr = (sp - fpu_bytes.len() as u64) & !(FPU_ALIGN - 1);
+    let fpu_addr = sp.wrapping_sub(fpu_bytes.len() as u64) & !(FPU_ALIGN - 1);
     let frame_size =
         (8 + core::mem::size_of::<UContext>() + core::mem::size_of::<SigInfoRaw>()) as u64;
     // After the handler's `call`-like entry, (rsp + 8) is 16-byte aligned.
-    let frame_addr = ((fpu_addr - frame_size) & !15) - 8;
-    let uc_addr = frame_addr + 8;
-    let info_addr = uc_addr + core::mem::size_of::<UContext>() as u64;
+    // The stack pointer is the user's: a wild one wraps, and the writes below
+    // then fail with EFAULT.
+    let frame_addr = (fpu_addr.wrapping_sub(frame_size) & !15).wrapping_sub(8);
+    let uc_addr = frame_addr.wrapping_add(8);
+    let info_addr = uc_addr.wrapping_add(core::mem::size_of::<UContext>() as u64);
+    // A frame that would run off the bottom of the alternate stack the
+    // thread is on is not written below it: the thread gets SIGSEGV.
+    if was_on_altstack && !altstack::is_on(&altstack, frame_addr) {
+        return Err(Errno::EFAULT.into());
+    }
 
     let context = UContext {
         flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
@@ -202,6 +205,9 @@ pub fn setup(
     {
         let mut signals = task.signals.lock();
         signals.saved_mask = None;
+        if altstack.flags & raw::SS_AUTODISARM != 0 {
+            signals.altstack = altstack::disarmed();
+        }
         let mut blocked = signals.blocked.union(action.mask);
         if !action.has_flag(raw::SA_NODEFER) {
             blocked.insert(signal);
@@ -231,6 +237,9 @@ pub fn setup(
 /// taken, and a malformed FPU image is refused with SIGSEGV.
 pub fn sigreturn(frame: &mut TrapFrame, task: &Task) -> Result<u64> {
     let uc_addr = frame.rsp;
+    // The stack pointer `sigaltstack` would see here, after the handler's
+    // `ret` popped the restorer's address.
+    let sp_at_return = frame.rsp;
     let context: UContext = user::read(uc_addr)?;
     let saved = &context.mcontext;
 
@@ -266,6 +275,12 @@ pub fn sigreturn(frame: &mut TrapFrame, task: &Task) -> Result<u64> {
     // Not a syscall return any more: no restart logic applies to it.
     frame.vector = 0;
 
-    task.signals.lock().blocked = SigSet::from_bits(context.sigmask).without_unblockable();
+    let mut signals = task.signals.lock();
+    signals.blocked = SigSet::from_bits(context.sigmask).without_unblockable();
+    // As sigaltstack(2) would, so a change refused there (EPERM while on the
+    // stack, a bad size) leaves the stack as it is, silently.
+    if let Ok(stack) = altstack::change(&signals.altstack, &context.stack, sp_at_return) {
+        signals.altstack = stack;
+    }
     Ok(saved.rax)
 }

@@ -5,6 +5,7 @@
 //! the lowest unblocked pending signal is acted on (ignored, default action,
 //! or a handler frame is built on the user stack, see [`frame`]).
 
+pub mod altstack;
 pub mod frame;
 
 use alloc::sync::Arc;
@@ -68,6 +69,7 @@ fn resume(process: &Arc<Process>) {
         let was = life.stopped;
         if was {
             life.stopped = false;
+            life.stop_report = None;
             life.change = Some(ExitStatus::Continued);
         }
         was
@@ -199,6 +201,17 @@ pub fn force(signal: Signal, info: SigInfo) {
     task.signals.lock().pending.push(signal, info);
 }
 
+/// Like [`force`], but the default action happens whatever the handler.
+fn force_default(signal: Signal, info: SigInfo) {
+    let task = sched::current();
+    task.process
+        .sigactions
+        .lock()
+        .set(signal, Default::default());
+    task.signals.lock().blocked.remove(signal);
+    task.signals.lock().pending.push(signal, info);
+}
+
 /// Takes the next deliverable signal of the current thread.
 fn next_signal(task: &Task) -> Option<(Signal, SigInfo)> {
     let mut signals = task.signals.lock();
@@ -238,7 +251,14 @@ enum Ending {
 fn deliver_or_exit(frame: &mut TrapFrame) -> Option<Ending> {
     let task = sched::current();
     let mut handled = false;
-    while let Some((signal, info)) = next_signal(&task) {
+    loop {
+        // Another thread's stop signal stops this one too.
+        if task.process.life.lock().stopped {
+            join_group_stop(&task);
+        }
+        let Some((signal, info)) = next_signal(&task) else {
+            break;
+        };
         if task.exec_victim.load(core::sync::atomic::Ordering::Acquire) {
             return Some(Ending::Thread);
         }
@@ -264,11 +284,14 @@ fn deliver_or_exit(frame: &mut TrapFrame) -> Option<Ending> {
                 restart_syscall(frame, &task, Some(action.has_flag(raw::SA_RESTART)));
                 handled = true;
                 if frame::setup(frame, &task, signal, &info, &action).is_err() {
-                    // No room for the frame: the process dies as Linux does.
-                    force(
+                    // No room for the frame: the process dies of SIGSEGV as
+                    // on Linux, even if it has a handler for it, since that
+                    // handler would need a frame too.
+                    force_default(
                         process::signal::SIGSEGV,
                         SigInfo {
                             signo: process::signal::SIGSEGV.number(),
+                            code: raw::SI_KERNEL as i32,
                             ..SigInfo::default()
                         },
                     );
@@ -280,6 +303,13 @@ fn deliver_or_exit(frame: &mut TrapFrame) -> Option<Ending> {
     }
     if !handled {
         restart_syscall(frame, &task, None);
+        // sigsuspend and ppoll left their caller's mask for a handler frame
+        // to save; with no handler run (a stop, an ignored signal) it comes
+        // back now, before the call restarts and sets its own mask again.
+        let mut signals = task.signals.lock();
+        if let Some(mask) = signals.saved_mask.take() {
+            signals.blocked = mask;
+        }
     }
     None
 }
@@ -318,20 +348,63 @@ fn restart_syscall(frame: &mut TrapFrame, task: &Task, with_handler: Option<bool
 }
 
 /// Default action of a stop signal: the whole process stops until SIGCONT.
+/// The other threads are woken so that each stops on its way back to user
+/// mode (see [`deliver_or_exit`]); the parent hears once all have.
 fn stop(task: &Arc<Task>, signal: Signal) {
     let process = task.process.clone();
     {
         let mut life = process.life.lock();
         life.stopped = true;
-        life.change = Some(ExitStatus::Stopped(signal));
+        life.stop_report = Some(signal);
     }
-    lifecycle::notify_parent(&process, ExitStatus::Stopped(signal));
+    let others: alloc::vec::Vec<Arc<Task>> = process
+        .threads
+        .lock()
+        .iter()
+        .filter(|other| !Arc::ptr_eq(other, task))
+        .cloned()
+        .collect();
+    for other in &others {
+        sched::wake(other);
+    }
+    drop(others);
+    join_group_stop(task);
+}
+
+/// Holds the current thread while its process is stopped.
+fn join_group_stop(task: &Arc<Task>) {
+    let process = task.process.clone();
     while process.life.lock().stopped {
         task.set_state(TaskState::Stopped);
         if !process.life.lock().stopped {
             task.set_state(TaskState::Running);
             break;
         }
+        report_stop_when_complete(&process);
         sched::schedule();
+    }
+}
+
+/// Tells the parent of a group stop once no thread of `process` runs any
+/// more (each is stopped, or dead).
+fn report_stop_when_complete(process: &Arc<Process>) {
+    let threads = process.threads.lock().clone();
+    let all_stopped = threads
+        .iter()
+        .all(|t| matches!(t.state(), TaskState::Stopped | TaskState::Dead));
+    drop(threads);
+    if !all_stopped {
+        return;
+    }
+    let signal = {
+        let mut life = process.life.lock();
+        let signal = life.stop_report.take();
+        if let Some(signal) = signal {
+            life.change = Some(ExitStatus::Stopped(signal));
+        }
+        signal
+    };
+    if let Some(signal) = signal {
+        lifecycle::notify_parent(process, ExitStatus::Stopped(signal));
     }
 }

@@ -4,6 +4,7 @@
 
 mod fs;
 mod fs_at;
+mod futex;
 mod mm;
 mod mremap;
 mod names;

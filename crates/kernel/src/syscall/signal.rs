@@ -281,39 +281,25 @@ pub fn sys_rt_sigtimedwait(set: u64, info: u64, timeout: u64, size: u64) -> SysR
     }
 }
 
-pub fn sys_sigaltstack(new: u64, old: u64) -> SysResult {
+/// `sigaltstack`; `sp` is the caller's stack pointer, which decides
+/// whether it runs on the alternate stack.
+pub fn sys_sigaltstack(new: u64, old: u64, sp: u64) -> SysResult {
     let task = sched::current();
-    let current = task.signals.lock().altstack;
-    if old != 0 {
-        let out = sig::frame::StackT {
-            sp: current.base,
-            flags: if current.size == 0 {
-                raw::SS_DISABLE as i32
-            } else {
-                0
-            },
-            pad: 0,
-            size: current.size,
-        };
-        user::write(old, &out)?;
-    }
-    if new != 0 {
-        let requested: sig::frame::StackT = user::read(new)?;
-        let flags = requested.flags as u32;
+    let requested: Option<sig::frame::StackT> = if new != 0 {
+        Some(user::read(new)?)
+    } else {
+        None
+    };
+    let previous = {
         let mut signals = task.signals.lock();
-        if flags & raw::SS_DISABLE != 0 {
-            signals.altstack = crate::task::AltStack::default();
-        } else if flags & !raw::SS_AUTODISARM != 0 {
-            return Err(Errno::EINVAL.into());
-        } else if requested.size < raw::MINSIGSTKSZ as u64 {
-            return Err(Errno::ENOMEM.into());
-        } else {
-            signals.altstack = crate::task::AltStack {
-                base: requested.sp,
-                size: requested.size,
-                flags,
-            };
+        let previous = sig::altstack::describe(&signals.altstack, sp);
+        if let Some(requested) = requested {
+            signals.altstack = sig::altstack::change(&signals.altstack, &requested, sp)?;
         }
+        previous
+    };
+    if old != 0 {
+        user::write(old, &previous)?;
     }
     Ok(0)
 }

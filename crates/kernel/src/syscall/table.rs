@@ -6,7 +6,7 @@ use platform::arch::trap::TrapFrame;
 use vfs::Errno;
 
 use super::fs_at::AT_FDCWD_ARG;
-use super::{fs, fs_at, mm, process, signal, system, time, timer, Args, SysResult};
+use super::{fs, fs_at, futex, mm, process, signal, system, time, timer, Args, SysResult};
 
 pub fn call(nr: u64, args: &Args, frame: &mut TrapFrame) -> SysResult {
     let a = |i| args.get(i);
@@ -168,7 +168,8 @@ pub fn call(nr: u64, args: &Args, frame: &mut TrapFrame) -> SysResult {
         raw::__NR_setrlimit => process::sys_setrlimit(a(0), a(1)),
         raw::__NR_getpriority => process::sys_getpriority(a(0), a(1)),
         raw::__NR_setpriority => process::sys_setpriority(a(0), a(1), a(2)),
-        raw::__NR_set_robust_list => Ok(0),
+        raw::__NR_set_robust_list => futex::sys_set_robust_list(a(0), a(1)),
+        raw::__NR_get_robust_list => futex::sys_get_robust_list(a(0), a(1), a(2)),
         raw::__NR_futex => super::futex_call(a(0), a(1), a(2), a(3), a(4), a(5)),
 
         // Memory.
@@ -191,7 +192,7 @@ pub fn call(nr: u64, args: &Args, frame: &mut TrapFrame) -> SysResult {
         raw::__NR_kill => signal::sys_kill(a(0), a(1)),
         raw::__NR_tkill => signal::sys_tgkill(u32::MAX as u64, a(0), a(1)),
         raw::__NR_tgkill => signal::sys_tgkill(a(0), a(1), a(2)),
-        raw::__NR_sigaltstack => signal::sys_sigaltstack(a(0), a(1)),
+        raw::__NR_sigaltstack => signal::sys_sigaltstack(a(0), a(1), frame.rsp),
         raw::__NR_pause => signal::sys_pause(),
 
         // Time.

@@ -99,6 +99,8 @@ fn become_sole_thread(task: &Arc<super::Task>) {
     let _ = sched::wait_until(Some(&process.thread_exit), None, false, || {
         (process.threads.lock().len() == 1).then_some(())
     });
+    // The robust mutexes it holds die with the old program.
+    crate::futex::robust::release_all(task);
     let old_tid = task.tid();
     if old_tid != process.pid {
         task.set_tid(process.pid);

@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use platform::arch::irq::IrqMutex;
 use process::signal::{PendingSignals, SignalActions};
-use process::{ExitStatus, Pid, ProcessTable, ResourceLimits};
+use process::{ExitStatus, Pid, ProcessTable, ResourceLimits, Signal};
 use spin::Mutex;
 use vfs::cred::Credentials;
 use vfs::fdtable::FdTable;
@@ -29,8 +29,12 @@ pub struct FsContext {
 pub struct LifeState {
     /// Set when the last thread exited: the process is a zombie until reaped.
     pub exit: Option<ExitStatus>,
-    /// Whether a stop signal holds the process.
+    /// Whether a stop signal holds the process: every thread stops at its
+    /// next return to user mode (a group stop).
     pub stopped: bool,
+    /// The signal of a group stop the parent has not been told of: it is,
+    /// once the last thread has stopped.
+    pub stop_report: Option<Signal>,
     /// A stop or continue the parent has not collected yet (WUNTRACED, WCONTINUED).
     pub change: Option<ExitStatus>,
     /// Set by exit_group (or a fatal signal): every thread exits with it.

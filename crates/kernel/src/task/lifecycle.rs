@@ -95,6 +95,7 @@ pub fn clone(frame: &TrapFrame, args: CloneArgs) -> Result<Pid> {
     let parent_task = sched::current();
     let parent = parent_task.process.clone();
 
+    super::count::check_room(&parent)?;
     let tid = PROCESSES.lock().allocate_id().ok_or(Errno::EAGAIN)?;
     let created = build_task(&parent_task, &parent, frame, &args, tid);
     let task = match created {
@@ -175,7 +176,18 @@ fn build_task(
         Some(stack),
         Some(mm),
     ));
-    task.signals.lock().blocked = parent_task.signals.lock().blocked;
+    {
+        let parent_signals = parent_task.signals.lock();
+        let mut signals = task.signals.lock();
+        signals.blocked = parent_signals.blocked;
+        // A new thread has a stack of its own to set up; a forked child (or
+        // a vfork child, which borrows its parent's stack) keeps the
+        // alternate stack too, as on Linux.
+        let shares_memory = flags.contains(CloneFlags::VM) && !flags.contains(CloneFlags::VFORK);
+        if !shares_memory {
+            signals.altstack = parent_signals.altstack;
+        }
+    }
     if flags.contains(CloneFlags::THREAD) {
         PROCESSES.lock().insert_thread(tid, process.pid);
     }
@@ -331,6 +343,9 @@ pub fn exit_thread(status: ExitStatus) -> ! {
     let task = sched::current();
     let process = task.process.clone();
 
+    // While the address space is still there: robust futexes, then the
+    // clear-tid word, in Linux's order.
+    crate::futex::robust::release_all(&task);
     let clear_tid = task.clear_child_tid.swap(0, Ordering::Relaxed);
     if clear_tid != 0 && user::write(clear_tid, &0u32).is_ok() {
         crate::futex::wake(clear_tid, i32::MAX as usize);

@@ -4,6 +4,7 @@
 //! context and an address space. A [`Process`] is what users see: a PID, a
 //! parent, files, credentials, signal handlers, and one or more tasks.
 
+pub mod count;
 pub mod exec;
 pub mod group;
 pub mod lifecycle;
@@ -81,6 +82,9 @@ pub struct Task {
     pub clear_child_tid: AtomicU64,
     /// CLONE_CHILD_SETTID: where to store the tid on the first return to user.
     pub set_child_tid: AtomicU64,
+    /// `set_robust_list`: the user address of this thread's robust futex
+    /// list head, walked at exit and exec; 0 for none.
+    pub robust_list: AtomicU64,
     /// Set by another thread's execve: this thread ends at its next return
     /// to user mode, alone, not with the whole group.
     pub exec_victim: AtomicBool,
@@ -117,6 +121,7 @@ impl Task {
             signals: IrqMutex::new(TaskSignals::default()),
             clear_child_tid: AtomicU64::new(0),
             set_child_tid: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
             exec_victim: AtomicBool::new(false),
             syscall_nr: AtomicU64::new(0),
             restart: IrqMutex::new(None),
@@ -201,8 +206,12 @@ impl Task {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Whether a signal is pending that this task does not block.
+    /// Whether a signal is pending that this task does not block, or its
+    /// process is stopping and this task has yet to stop with it.
     pub fn has_deliverable_signal(&self) -> bool {
+        if self.process.life.lock().stopped {
+            return true;
+        }
         let signals = self.signals.lock();
         let shared = self.process.shared_pending.lock().set();
         !signals

@@ -5,16 +5,22 @@
 //! fork) does not lose its waiters; one in a MAP_SHARED mapping is named by
 //! the physical address of its word, so every mapping of it (across fork,
 //! or of the same file) is the same futex. Waiters queue per key, each with
-//! its wake bitset.
+//! its wake bitset. A requeue moves waiters to another key, so each waiter
+//! carries the key it is queued under now, and leaving (a timeout, a signal)
+//! takes it off that queue, not the one it first slept on.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use spin::mutex::SpinMutex;
+
 use linux_raw_sys::general as raw;
 use platform::arch::irq::IrqMutex;
 use vfs::{Errno, Result};
+
+pub mod robust;
 
 use crate::signal::ERESTARTSYS;
 use crate::task::sched::{self, Interrupted};
@@ -27,7 +33,16 @@ pub const MATCH_ANY: u32 = u32::MAX;
 struct Waiter {
     bitset: u32,
     task: Arc<Task>,
-    woken: Arc<AtomicBool>,
+    ticket: Arc<Ticket>,
+}
+
+/// What a sleeping waiter and the wakers share.
+struct Ticket {
+    /// Set by the waker that takes the waiter off its queue.
+    woken: AtomicBool,
+    /// The queue the waiter is on; changed by requeues, read and written
+    /// only with [`FUTEXES`] held.
+    key: SpinMutex<Key>,
 }
 
 /// `(address space, virtual address)` for a private mapping, `(0, physical
@@ -60,7 +75,10 @@ pub fn wait(uaddr: u64, expected: u32, bitset: u32, deadline_ns: Option<u64>) ->
         return Err(Errno::EINVAL.into());
     }
     let key = key(uaddr)?;
-    let woken = Arc::new(AtomicBool::new(false));
+    let ticket = Arc::new(Ticket {
+        woken: AtomicBool::new(false),
+        key: SpinMutex::new(key),
+    });
     {
         let mut futexes = FUTEXES.lock();
         let current: u32 = user::read(uaddr)?;
@@ -71,30 +89,38 @@ pub fn wait(uaddr: u64, expected: u32, bitset: u32, deadline_ns: Option<u64>) ->
         futexes.entry(key).or_default().push(Waiter {
             bitset,
             task,
-            woken: woken.clone(),
+            ticket: ticket.clone(),
         });
     }
     let outcome = sched::wait_until(None, deadline_ns, true, || {
-        woken.load(Ordering::Acquire).then_some(())
+        ticket.woken.load(Ordering::Acquire).then_some(())
     });
-    if outcome.is_err() {
-        remove_waiter(key, &woken);
+    // A wake that came after the timeout or signal was seen still counts:
+    // the waker already spent it on this waiter, as Linux's unqueue does.
+    if outcome.is_err() && remove_waiter(&ticket) {
+        return match outcome {
+            Err(Interrupted::TimedOut) => Err(Errno::ETIMEDOUT.into()),
+            _ => Err(ERESTARTSYS.into()),
+        };
     }
-    match outcome {
-        Ok(()) => Ok(0),
-        Err(Interrupted::TimedOut) => Err(Errno::ETIMEDOUT.into()),
-        Err(Interrupted::Signal) => Err(ERESTARTSYS.into()),
-    }
+    Ok(0)
 }
 
-fn remove_waiter(key: Key, woken: &Arc<AtomicBool>) {
+/// Takes the waiter holding `ticket` off the queue it is on now; false when
+/// a waker took it off first.
+fn remove_waiter(ticket: &Arc<Ticket>) -> bool {
     let mut futexes = FUTEXES.lock();
+    if ticket.woken.load(Ordering::Acquire) {
+        return false;
+    }
+    let key = *ticket.key.lock();
     if let Some(waiters) = futexes.get_mut(&key) {
-        waiters.retain(|w| !Arc::ptr_eq(&w.woken, woken));
+        waiters.retain(|w| !Arc::ptr_eq(&w.ticket, ticket));
         if waiters.is_empty() {
             futexes.remove(&key);
         }
     }
+    true
 }
 
 /// Wakes up to `count` waiters on the futex `key`.
@@ -107,7 +133,7 @@ fn wake_key(key: Key, count: usize, bitset: u32) -> usize {
         };
         waiters.retain(|waiter| {
             if woken < count && waiter.bitset & bitset != 0 {
-                waiter.woken.store(true, Ordering::Release);
+                waiter.ticket.woken.store(true, Ordering::Release);
                 sched::wake(&waiter.task);
                 woken += 1;
                 false
@@ -164,10 +190,11 @@ pub fn requeue(
         }
     }
     let requeued = moved.len();
-    if !moved.is_empty() && from != to {
+    if !moved.is_empty() {
+        for waiter in &moved {
+            *waiter.ticket.key.lock() = to;
+        }
         futexes.entry(to).or_default().extend(moved);
-    } else if !moved.is_empty() {
-        futexes.entry(from).or_default().extend(moved);
     }
     Ok(woken + requeued)
 }
@@ -184,10 +211,12 @@ pub fn wake_op(
     let op = (encoded >> 28) & 0x7;
     let shift_arg = encoded & (raw::FUTEX_OP_OPARG_SHIFT << 28) != 0;
     let cmp = (encoded >> 24) & 0xf;
-    let mut oparg = (encoded >> 12) & 0xfff;
-    let cmparg = encoded & 0xfff;
+    // Both arguments are signed 12-bit fields: -1 is 0xfff.
+    let mut oparg = sign_extend_12((encoded >> 12) & 0xfff);
+    let cmparg = sign_extend_12(encoded & 0xfff);
     if shift_arg {
-        oparg = 1u32.checked_shl(oparg).unwrap_or(0);
+        // Linux takes an out-of-range shift modulo 32 rather than failing.
+        oparg = 1u32 << (oparg & 31);
     }
 
     let old: u32 = user::read(uaddr2)?;
@@ -215,4 +244,9 @@ pub fn wake_op(
         woken += wake_key(key(uaddr2)?, count2, MATCH_ANY);
     }
     Ok(woken)
+}
+
+/// The 32-bit value of a two's-complement 12-bit field.
+fn sign_extend_12(field: u32) -> u32 {
+    (((field << 20) as i32) >> 20) as u32
 }
