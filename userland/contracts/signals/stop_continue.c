@@ -34,8 +34,16 @@ static pid_t start_sleeper(void)
 
 	CHECK("pipe", pipe(ready) == 0);
 	pid = contract_fork();
-	if (pid == 0)
+	if (pid == 0) {
+		/*
+		 * A group of its own, whose leader's parent is in another group
+		 * of the session: never orphaned, so SIGTSTP is not discarded
+		 * however the test itself was started.
+		 */
+		if (setpgid(0, 0) != 0)
+			_exit(2);
 		sleeper(ready[1]);
+	}
 	close(ready[1]);
 	CHECK_EQ("sleeper_ready", read(ready[0], &byte, 1), 1);
 	close(ready[0]);
