@@ -50,10 +50,6 @@ const WRITE_CHUNK: usize = 256;
 /// `TIOCSCTTY` argument asking to take a terminal another session holds.
 const STEAL_TERMINAL: usize = 1;
 
-/// PID 1 is never counted as a parent that keeps a process group attached
-/// to its session (POSIX orphaned process groups, as Linux does).
-const INIT_PID: u32 = 1;
-
 /// The serial console.
 pub struct Tty {
     ldisc: IrqMutex<LineDiscipline>,
@@ -228,17 +224,6 @@ fn signal_group(pgid: u32, signal: Signal) {
     }
 }
 
-/// Whether no member of group `pgid` has a parent in another group of the
-/// same session: such a group gets EIO instead of a stop signal.
-fn is_orphaned_group(pgid: u32, sid: u32) -> bool {
-    !group::group_members(pgid).iter().any(|member| {
-        !member.is_zombie()
-            && member.ppid() != INIT_PID
-            && group::lookup(member.ppid())
-                .is_some_and(|parent| parent.pgid() != pgid && parent.sid() == sid)
-    })
-}
-
 impl Tty {
     fn signal_foreground(&self, signal: Signal) {
         let foreground = self.jobs.lock().foreground();
@@ -265,7 +250,7 @@ impl Tty {
                 Ok(())
             };
         }
-        if is_orphaned_group(caller.pgid, caller.sid) {
+        if group::is_orphaned_group(caller.pgid, caller.sid) {
             return Err(Errno::EIO.into());
         }
         signal_group(caller.pgid, signal);

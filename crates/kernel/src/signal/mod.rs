@@ -279,7 +279,17 @@ fn deliver_or_exit(frame: &mut TrapFrame) -> Option<Ending> {
                     core: false,
                 }));
             }
-            Disposition::Default(DefaultAction::Stop) => stop(&task, signal),
+            Disposition::Default(DefaultAction::Stop) => {
+                // SIGTSTP, SIGTTIN and SIGTTOU are dropped for an orphaned
+                // process group, which no shell would ever continue.
+                let process = &task.process;
+                if signal != SIGSTOP
+                    && crate::task::group::is_orphaned_group(process.pgid(), process.sid())
+                {
+                    continue;
+                }
+                stop(&task, signal)
+            }
             Disposition::Handler(action) => {
                 restart_syscall(frame, &task, Some(action.has_flag(raw::SA_RESTART)));
                 handled = true;

@@ -166,6 +166,19 @@ pub fn group_members(pgid: Pid) -> Vec<Arc<Process>> {
         .collect()
 }
 
+/// Whether no member of group `pgid` has a parent in another group of the
+/// same session (POSIX's orphaned process group): nobody is left who could
+/// continue it, so the terminal's stop signals pass it by. Init never counts
+/// as such a parent, as on Linux.
+pub fn is_orphaned_group(pgid: Pid, sid: Pid) -> bool {
+    !group_members(pgid).iter().any(|member| {
+        !member.is_zombie()
+            && member.ppid() != super::lifecycle::INIT_PID
+            && lookup(member.ppid())
+                .is_some_and(|parent| parent.pgid() != pgid && parent.sid() == sid)
+    })
+}
+
 /// Every live process.
 pub fn all() -> Vec<Arc<Process>> {
     PROCESSES.lock().processes().cloned().collect()
