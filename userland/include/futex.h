@@ -6,6 +6,7 @@
 #define KESTREL_FUTEX_H
 
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FUTEX_WAIT 0
@@ -49,6 +50,33 @@
 static inline long futex_call(int *uaddr, int op, int val, long val2, int *uaddr2, int val3)
 {
 	return syscall(SYS_futex, uaddr, op, val, val2, uaddr2, val3);
+}
+
+/*
+ * How many tasks sleep on a private futex word, woken none: a CMP_REQUEUE of
+ * the word onto itself that wakes nobody returns how many it moved.
+ */
+static inline long futex_sleepers(int *word)
+{
+	return futex_call(word, FUTEX_CMP_REQUEUE_PRIVATE, 0, 0x7fffffff, word, *word);
+}
+
+/* Polls until `count` tasks sleep on `word`; 0 when `limit_ms` passes first. */
+static inline int futex_wait_sleepers(int *word, long count, long long limit_ms)
+{
+	struct timespec pause = { 0, 1000000 };
+	struct timespec now;
+	long long deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = now.tv_sec * 1000LL + now.tv_nsec / 1000000 + limit_ms;
+	while (futex_sleepers(word) != count) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec * 1000LL + now.tv_nsec / 1000000 > deadline)
+			return 0;
+		nanosleep(&pause, NULL);
+	}
+	return 1;
 }
 
 #endif /* KESTREL_FUTEX_H */

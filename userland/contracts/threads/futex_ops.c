@@ -20,23 +20,6 @@
 
 #define futex futex_call
 
-/* How many tasks sleep on word: requeued onto itself, none woken. */
-static long sleepers(int *word)
-{
-	return futex(word, FUTEX_CMP_REQUEUE_PRIVATE, 0, INT_MAX, word, *word);
-}
-
-static int wait_sleepers(int *word, long count)
-{
-	long long deadline = contract_now_ms() + WAIT_LIMIT_MS;
-
-	while (sleepers(word) != count) {
-		if (contract_now_ms() > deadline)
-			return 0;
-		contract_sleep_ms(1);
-	}
-	return 1;
-}
 
 struct waiter {
 	int *word;
@@ -102,14 +85,14 @@ int main(void)
 
 	/* WAKE. */
 	start_waiter(&single, &word_a, FUTEX_WAIT_PRIVATE, 0);
-	CHECK("waiter_asleep", wait_sleepers(&word_a, 1));
+	CHECK("waiter_asleep", futex_wait_sleepers(&word_a, 1, WAIT_LIMIT_MS));
 	CHECK_EQ("wake_one", futex(&word_a, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0), 1);
 	pthread_join(single.thread, NULL);
 	CHECK_EQ("woken_wait_returns_0", single.result, 0);
 
 	/* Bitsets. */
 	start_waiter(&single, &word_a, FUTEX_WAIT_BITSET_PRIVATE, 0x1);
-	CHECK("bitset_waiter_asleep", wait_sleepers(&word_a, 1));
+	CHECK("bitset_waiter_asleep", futex_wait_sleepers(&word_a, 1, WAIT_LIMIT_MS));
 	CHECK_EQ("wake_bitset_other_bits",
 		 futex(&word_a, FUTEX_WAKE_BITSET_PRIVATE, 1, 0, NULL, 0x2), 0);
 	CHECK_EQ("wake_bitset_matching", futex(&word_a, FUTEX_WAKE_BITSET_PRIVATE, 1, 0, NULL, 0x3),
@@ -120,13 +103,13 @@ int main(void)
 	/* CMP_REQUEUE: one woken, two moved to word_b. */
 	for (i = 0; i < WAITERS; i++)
 		start_waiter(&w[i], &word_a, FUTEX_WAIT_PRIVATE, 0);
-	CHECK("requeue_waiters_asleep", wait_sleepers(&word_a, WAITERS));
+	CHECK("requeue_waiters_asleep", futex_wait_sleepers(&word_a, WAITERS, WAIT_LIMIT_MS));
 	CHECK_ERRNO("cmp_requeue_value_changed_eagain",
 		    futex(&word_a, FUTEX_CMP_REQUEUE_PRIVATE, 1, INT_MAX, &word_b, 5), EAGAIN);
 	r = futex(&word_a, FUTEX_CMP_REQUEUE_PRIVATE, 1, INT_MAX, &word_b, 0);
 	CHECK_EQ("cmp_requeue_woken_plus_moved", r, WAITERS);
-	CHECK_EQ("requeued_left_first_word", sleepers(&word_a), 0);
-	CHECK_EQ("requeued_on_second_word", sleepers(&word_b), WAITERS - 1);
+	CHECK_EQ("requeued_left_first_word", futex_sleepers(&word_a), 0);
+	CHECK_EQ("requeued_on_second_word", futex_sleepers(&word_b), WAITERS - 1);
 	CHECK_EQ("wake_requeued", futex(&word_b, FUTEX_WAKE_PRIVATE, INT_MAX, 0, NULL, 0),
 		 WAITERS - 1);
 	ok = 1;
@@ -138,16 +121,17 @@ int main(void)
 
 	/* Plain REQUEUE: none woken, one moved. */
 	start_waiter(&single, &word_a, FUTEX_WAIT_PRIVATE, 0);
-	CHECK("plain_requeue_waiter_asleep", wait_sleepers(&word_a, 1));
+	CHECK("plain_requeue_waiter_asleep", futex_wait_sleepers(&word_a, 1, WAIT_LIMIT_MS));
 	CHECK_EQ("plain_requeue", futex(&word_a, FUTEX_REQUEUE_PRIVATE, 0, 1, &word_b, 0), 1);
-	CHECK_EQ("plain_requeue_moved", sleepers(&word_b), 1);
+	CHECK_EQ("plain_requeue_moved", futex_sleepers(&word_b), 1);
 	CHECK_EQ("plain_requeue_wake", futex(&word_b, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0), 1);
 	pthread_join(single.thread, NULL);
 
 	/* WAKE_OP: set word_b to 5, wake word_a; wake word_b when it was 0. */
 	start_waiter(&single, &word_a, FUTEX_WAIT_PRIVATE, 0);
 	start_waiter(&other, &word_b, FUTEX_WAIT_PRIVATE, 0);
-	CHECK("wake_op_waiters_asleep", wait_sleepers(&word_a, 1) && wait_sleepers(&word_b, 1));
+	CHECK("wake_op_waiters_asleep", futex_wait_sleepers(&word_a, 1, WAIT_LIMIT_MS) &&
+						   futex_wait_sleepers(&word_b, 1, WAIT_LIMIT_MS));
 	r = futex(&word_a, FUTEX_WAKE_OP_PRIVATE, 1, 1, &word_b,
 		  FUTEX_OP(FUTEX_OP_SET, 5, FUTEX_OP_CMP_EQ, 0));
 	CHECK_EQ("wake_op_wakes_both", r, 2);
@@ -158,12 +142,13 @@ int main(void)
 	/* WAKE_OP whose compare fails: word_b += 1, only word_a's waiter wakes. */
 	start_waiter(&single, &word_a, FUTEX_WAIT_PRIVATE, 0);
 	start_waiter(&other, &word_b, FUTEX_WAIT_PRIVATE, 0);
-	CHECK("wake_op2_waiters_asleep", wait_sleepers(&word_a, 1) && wait_sleepers(&word_b, 1));
+	CHECK("wake_op2_waiters_asleep", futex_wait_sleepers(&word_a, 1, WAIT_LIMIT_MS) &&
+						   futex_wait_sleepers(&word_b, 1, WAIT_LIMIT_MS));
 	r = futex(&word_a, FUTEX_WAKE_OP_PRIVATE, 1, 1, &word_b,
 		  FUTEX_OP(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_GT, 100));
 	CHECK_EQ("wake_op_compare_fails", r, 1);
 	CHECK_EQ("wake_op_added", word_b, 6);
-	CHECK_EQ("second_waiter_still_asleep", sleepers(&word_b), 1);
+	CHECK_EQ("second_waiter_still_asleep", futex_sleepers(&word_b), 1);
 	pthread_join(single.thread, NULL);
 	CHECK_EQ("wake_left_waiter", futex(&word_b, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0), 1);
 	pthread_join(other.thread, NULL);

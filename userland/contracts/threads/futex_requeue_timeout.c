@@ -16,23 +16,6 @@
 
 #define futex futex_call
 
-/* How many tasks sleep on word: requeued onto itself, none woken. */
-static long sleepers(int *word)
-{
-	return futex(word, FUTEX_CMP_REQUEUE_PRIVATE, 0, INT_MAX, word, *word);
-}
-
-static int wait_sleepers(int *word, long count)
-{
-	long long deadline = contract_now_ms() + WAIT_LIMIT_MS;
-
-	while (sleepers(word) != count) {
-		if (contract_now_ms() > deadline)
-			return 0;
-		contract_sleep_ms(1);
-	}
-	return 1;
-}
 
 struct waiter {
 	int *word;
@@ -85,12 +68,12 @@ int main(void)
 
 	/* Requeued, then timed out. */
 	start_waiter(&w, &word_a, 1);
-	CHECK("timed_waiter_asleep", wait_sleepers(&word_a, 1));
+	CHECK("timed_waiter_asleep", futex_wait_sleepers(&word_a, 1, WAIT_LIMIT_MS));
 	CHECK_EQ("requeue_timed_waiter", futex(&word_a, FUTEX_REQUEUE_PRIVATE, 0, 1, &word_b, 0), 1);
 	pthread_join(w.thread, NULL);
 	contract_check_errno("requeued_waiter_times_out", w.result, w.err, ETIMEDOUT);
-	CHECK_EQ("timed_out_waiter_left_new_queue", sleepers(&word_b), 0);
-	CHECK_EQ("timed_out_waiter_left_old_queue", sleepers(&word_a), 0);
+	CHECK_EQ("timed_out_waiter_left_new_queue", futex_sleepers(&word_b), 0);
+	CHECK_EQ("timed_out_waiter_left_old_queue", futex_sleepers(&word_a), 0);
 	CHECK_EQ("wake_after_timeout_wakes_nobody",
 		 futex(&word_b, FUTEX_WAKE_PRIVATE, INT_MAX, 0, NULL, 0), 0);
 
@@ -100,20 +83,20 @@ int main(void)
 	sigemptyset(&sa.sa_mask);
 	CHECK("sigaction", sigaction(SIGUSR1, &sa, NULL) == 0);
 	start_waiter(&w, &word_a, 0);
-	CHECK("interrupted_waiter_asleep", wait_sleepers(&word_a, 1));
+	CHECK("interrupted_waiter_asleep", futex_wait_sleepers(&word_a, 1, WAIT_LIMIT_MS));
 	CHECK_EQ("requeue_untimed_waiter",
 		 futex(&word_a, FUTEX_CMP_REQUEUE_PRIVATE, 0, 1, &word_b, word_a), 1);
 	CHECK("tgkill", syscall(SYS_tgkill, getpid(), w.tid, SIGUSR1) == 0);
 	pthread_join(w.thread, NULL);
 	contract_check_errno("requeued_waiter_interrupted", w.result, w.err, EINTR);
 	CHECK_EQ("handler_ran", interrupts, 1);
-	CHECK_EQ("interrupted_waiter_left_new_queue", sleepers(&word_b), 0);
+	CHECK_EQ("interrupted_waiter_left_new_queue", futex_sleepers(&word_b), 0);
 	CHECK_EQ("wake_after_signal_wakes_nobody",
 		 futex(&word_b, FUTEX_WAKE_PRIVATE, INT_MAX, 0, NULL, 0), 0);
 
 	/* A requeued waiter still wakes through its new futex. */
 	start_waiter(&w, &word_a, 0);
-	CHECK("moved_waiter_asleep", wait_sleepers(&word_a, 1));
+	CHECK("moved_waiter_asleep", futex_wait_sleepers(&word_a, 1, WAIT_LIMIT_MS));
 	CHECK_EQ("requeue_moved_waiter", futex(&word_a, FUTEX_REQUEUE_PRIVATE, 0, 1, &word_b, 0), 1);
 	CHECK_EQ("wake_moved_waiter", futex(&word_b, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0), 1);
 	pthread_join(w.thread, NULL);
@@ -128,7 +111,7 @@ int main(void)
 
 	/* A cmparg of 0xfff is -1, and 4 > -1. */
 	start_waiter(&w, &word_c, 0);
-	CHECK("cmparg_waiter_asleep", wait_sleepers(&word_c, 1));
+	CHECK("cmparg_waiter_asleep", futex_wait_sleepers(&word_c, 1, WAIT_LIMIT_MS));
 	r = futex(&word_a, FUTEX_WAKE_OP_PRIVATE, 0, 1, &word_c,
 		  FUTEX_OP(FUTEX_OP_ADD, 0, FUTEX_OP_CMP_GT, -1));
 	CHECK_EQ("wake_op_negative_cmparg_wakes", r, 1);
@@ -138,7 +121,7 @@ int main(void)
 	/* SET -3, compared with -3: the word keeps its value and the waiter wakes. */
 	word_d = -3;
 	start_waiter(&w, &word_d, 0);
-	CHECK("set_waiter_asleep", wait_sleepers(&word_d, 1));
+	CHECK("set_waiter_asleep", futex_wait_sleepers(&word_d, 1, WAIT_LIMIT_MS));
 	r = futex(&word_a, FUTEX_WAKE_OP_PRIVATE, 0, 1, &word_d,
 		  FUTEX_OP(FUTEX_OP_SET, -3, FUTEX_OP_CMP_EQ, -3));
 	CHECK_EQ("wake_op_negative_set_wakes", r, 1);

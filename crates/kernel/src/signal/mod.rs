@@ -367,13 +367,7 @@ fn stop(task: &Arc<Task>, signal: Signal) {
         life.stopped = true;
         life.stop_report = Some(signal);
     }
-    let others: alloc::vec::Vec<Arc<Task>> = process
-        .threads
-        .lock()
-        .iter()
-        .filter(|other| !Arc::ptr_eq(other, task))
-        .cloned()
-        .collect();
+    let others = process.other_threads(task);
     for other in &others {
         sched::wake(other);
     }

@@ -83,13 +83,7 @@ pub fn execve(
 /// thread id, so the new program runs with `gettid() == getpid()`.
 fn become_sole_thread(task: &Arc<super::Task>) {
     let process = &task.process;
-    let others: Vec<Arc<super::Task>> = process
-        .threads
-        .lock()
-        .iter()
-        .filter(|other| !Arc::ptr_eq(other, task))
-        .cloned()
-        .collect();
+    let others = process.other_threads(task);
     for other in &others {
         other.exec_victim.store(true, Ordering::Release);
         crate::signal::kill_thread(other);

@@ -103,6 +103,17 @@ impl Process {
         self.life.lock().exit.is_some()
     }
 
+    /// Every thread but `task`, taken out of the thread list so that the
+    /// caller can act on them without holding its lock.
+    pub fn other_threads(&self, task: &Arc<Task>) -> Vec<Arc<Task>> {
+        self.threads
+            .lock()
+            .iter()
+            .filter(|other| !Arc::ptr_eq(other, task))
+            .cloned()
+            .collect()
+    }
+
     /// The thread whose tid is the pid, or any live thread.
     pub fn main_thread(&self) -> Option<Arc<Task>> {
         let threads = self.threads.lock();

@@ -384,15 +384,7 @@ pub fn exit_thread(status: ExitStatus) -> ! {
 pub fn exit_group(status: ExitStatus) -> ! {
     let task = sched::current();
     task.process.life.lock().group_exit.get_or_insert(status);
-    let others: Vec<Arc<Task>> = task
-        .process
-        .threads
-        .lock()
-        .iter()
-        .filter(|t| !Arc::ptr_eq(t, &task))
-        .cloned()
-        .collect();
-    for other in others {
+    for other in task.process.other_threads(&task) {
         signal::kill_thread(&other);
     }
     drop(task);
