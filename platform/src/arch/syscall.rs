@@ -104,7 +104,8 @@ unsafe extern "C" fn syscall_entry() {
         "mov [rsp + {r14}], r14",
         "mov [rsp + {r15}], r15",
         "mov qword ptr [rsp + {vector}], {syscall_vector}",
-        "mov qword ptr [rsp + {error_code}], 0",
+        // The number stays in the error-code slot when RAX holds the result.
+        "mov [rsp + {error_code}], rax",
         "mov [rsp + {rip}], rcx",
         "mov qword ptr [rsp + {cs}], {user_cs}",
         "mov [rsp + {rflags}], r11",

@@ -37,6 +37,8 @@ pub struct TrapFrame {
     pub rbx: u64,
     pub rax: u64,
     pub vector: u64,
+    /// The CPU's error code for an exception; for a system call, the number it
+    /// was made with (see [`TrapFrame::syscall_number`]).
     pub error_code: u64,
     pub rip: u64,
     pub cs: u64,
@@ -49,6 +51,13 @@ pub struct TrapFrame {
 const SELECTOR_RPL_MASK: u64 = 0b11;
 
 impl TrapFrame {
+    /// The number a system call frame was entered with, kept while `rax` takes
+    /// the result (Linux's `orig_ax`), so that an interrupted call can be made
+    /// again.
+    pub fn syscall_number(&self) -> u64 {
+        self.error_code
+    }
+
     /// Whether the trap interrupted user mode.
     pub fn is_user(&self) -> bool {
         self.cs & SELECTOR_RPL_MASK == 3

@@ -10,7 +10,7 @@ use bytemuck::{Pod, Zeroable};
 use linux_raw_sys::general as raw;
 use platform::arch::fpu::{self, FpuState};
 use platform::arch::gdt::{USER_CODE_SELECTOR, USER_DATA_SELECTOR};
-use platform::arch::trap::TrapFrame;
+use platform::arch::trap::{TrapFrame, SYSCALL_VECTOR};
 use process::signal::{SigAction, SigInfo, SigSet, Signal};
 use vfs::{Errno, Result};
 
@@ -188,7 +188,12 @@ pub fn setup(
             rip: frame.rip,
             eflags: frame.rflags,
             segments: frame.cs | (frame.ss << 48),
-            err: frame.error_code,
+            // A system call frame keeps its number there; no error to tell.
+            err: if frame.vector == SYSCALL_VECTOR {
+                0
+            } else {
+                frame.error_code
+            },
             trapno: frame.vector,
             oldmask: old_mask.bits(),
             cr2: if info.code > 0 { info.addr } else { 0 },

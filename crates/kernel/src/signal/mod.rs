@@ -343,7 +343,7 @@ fn restart_syscall(frame: &mut TrapFrame, task: &Task, with_handler: Option<bool
         frame.rax = if through_block {
             raw::__NR_restart_syscall as u64
         } else {
-            task.syscall_nr.load(core::sync::atomic::Ordering::Relaxed)
+            frame.syscall_number()
         };
         frame.rip -= SYSCALL_INSN_LEN;
     } else {

@@ -16,13 +16,10 @@ mod time;
 mod timer;
 
 use alloc::collections::BTreeSet;
-use core::sync::atomic::Ordering;
 
 use platform::arch::irq::IrqMutex;
 use platform::arch::trap::TrapFrame;
 use vfs::{Errno, Result};
-
-use crate::task::sched;
 
 /// What a handler returns: the value for `rax`, or an error.
 pub type SysResult = Result<usize>;
@@ -42,7 +39,6 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let args = Args([
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ]);
-    sched::current().syscall_nr.store(nr, Ordering::Relaxed);
     let result = table::call(nr, &args, frame);
     frame.rax = match result {
         Ok(value) => value as u64,

@@ -88,8 +88,6 @@ pub struct Task {
     /// Set by another thread's execve: this thread ends at its next return
     /// to user mode, alone, not with the whole group.
     pub exec_victim: AtomicBool,
-    /// The syscall number being served, for restarts after a signal.
-    pub syscall_nr: AtomicU64,
     /// What `restart_syscall` resumes.
     pub restart: IrqMutex<Option<SleepRestart>>,
     slice: AtomicU32,
@@ -123,7 +121,6 @@ impl Task {
             set_child_tid: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
             exec_victim: AtomicBool::new(false),
-            syscall_nr: AtomicU64::new(0),
             restart: IrqMutex::new(None),
             slice: AtomicU32::new(0),
             utime: AtomicU64::new(0),
