@@ -9,8 +9,9 @@
 //! plain inodes (the kernel supplies the device or pipe behind a special file
 //! when it is opened). File data pages come from a `vfs::PageSource`: the
 //! heap by default, frames the kernel can map when it asks
-//! ([`Tmpfs::with_page_source`]), so `MAP_SHARED` maps the file's own pages. Times come from the `vfs::Clock` the instance is built
-//! with. devfs builds `/dev` on top of an instance.
+//! ([`Tmpfs::with_page_source`]), so `MAP_SHARED` maps the file's own pages.
+//! Times come from the `vfs::Clock` the instance is built with. devfs builds
+//! `/dev` on top of an instance.
 
 #![no_std]
 #![forbid(unsafe_code)]

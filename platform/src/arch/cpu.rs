@@ -134,7 +134,13 @@ fn rdseed() -> Option<u64> {
     // SAFETY: the CPU has RDSEED (checked by the caller); it only writes the
     // two output registers and the flags.
     unsafe {
-        core::arch::asm!("rdseed {}", "setc {}", out(reg) value, out(reg_byte) ok, options(nomem, nostack));
+        core::arch::asm!(
+            "rdseed {}",
+            "setc {}",
+            out(reg) value,
+            out(reg_byte) ok,
+            options(nomem, nostack),
+        );
     }
     (ok != 0).then_some(value)
 }
@@ -145,7 +151,13 @@ fn rdrand() -> Option<u64> {
     // SAFETY: the CPU has RDRAND (checked by the caller); it only writes the
     // two output registers and the flags.
     unsafe {
-        core::arch::asm!("rdrand {}", "setc {}", out(reg) value, out(reg_byte) ok, options(nomem, nostack));
+        core::arch::asm!(
+            "rdrand {}",
+            "setc {}",
+            out(reg) value,
+            out(reg_byte) ok,
+            options(nomem, nostack),
+        );
     }
     (ok != 0).then_some(value)
 }

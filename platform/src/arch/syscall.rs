@@ -4,9 +4,10 @@
 //! RCX, the user RFLAGS in R11 and the user stack still in RSP. The stub swaps GS to the
 //! per-CPU block, moves to the task's kernel stack, builds a [`TrapFrame`] with
 //! `vector = SYSCALL_VECTOR` and hands it to the kernel's `syscall` handler and then its
-//! `return_to_user` hook (through [`trap::syscall_dispatch`]). It leaves with `sysretq` when the frame allows it (RCX/R11 equal
-//! RIP/RFLAGS and RIP is a canonical user address), otherwise with `iretq`, which restores
-//! every register exactly (after `rt_sigreturn`, for instance).
+//! `return_to_user` hook (through [`trap::syscall_dispatch`]). It leaves with `sysretq`
+//! when the frame allows it (RCX/R11 equal RIP/RFLAGS and RIP is a canonical user
+//! address), otherwise with `iretq`, which restores every register exactly (after
+//! `rt_sigreturn`, for instance).
 //!
 //! A brand-new user task leaves through the same `iretq` path (see
 //! [`super::switch::prepare_user_entry`]).

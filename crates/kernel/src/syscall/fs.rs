@@ -74,15 +74,21 @@ fn check_span(offset: Option<i64>, len: usize) -> Result<()> {
 /// stack instead of one from the heap.
 const STACK_IO: usize = 256;
 
+/// Runs `transfer` with a bounce buffer for a transfer of `len` bytes: one on
+/// the kernel stack when it is small, else one from the heap of at most
+/// `IO_CHUNK` bytes, which `transfer` fills chunk by chunk.
+fn with_buffer(len: usize, transfer: impl FnOnce(&mut [u8]) -> SysResult) -> SysResult {
+    if len <= STACK_IO {
+        let mut buf = [0u8; STACK_IO];
+        return transfer(&mut buf);
+    }
+    transfer(&mut user::buffer(len.min(IO_CHUNK))?)
+}
+
 /// Reads into user memory at `addr`, chunk by chunk; stops at a short read.
 fn read_to_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> SysResult {
     check_span(offset, len)?;
-    if len <= STACK_IO {
-        let mut buf = [0u8; STACK_IO];
-        return read_chunks(file, addr, len, offset, &mut buf);
-    }
-    let mut buf = user::buffer(len.min(IO_CHUNK))?;
-    read_chunks(file, addr, len, offset, &mut buf)
+    with_buffer(len, |buf| read_chunks(file, addr, len, offset, buf))
 }
 
 fn read_chunks(
@@ -122,12 +128,7 @@ fn read_chunks(
 
 fn write_from_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> SysResult {
     check_span(offset, len)?;
-    if len <= STACK_IO {
-        let mut buf = [0u8; STACK_IO];
-        return write_chunks(file, addr, len, offset, &mut buf);
-    }
-    let mut buf = user::buffer(len.min(IO_CHUNK))?;
-    write_chunks(file, addr, len, offset, &mut buf)
+    with_buffer(len, |buf| write_chunks(file, addr, len, offset, buf))
 }
 
 fn write_chunks(
