@@ -21,6 +21,7 @@ const APPLET_DIRS: [&str; 4] = ["bin", "sbin", "usr/bin", "usr/sbin"];
 /// Builds the kernel and returns the path of its ELF.
 pub fn kernel(release: bool) -> Result<PathBuf> {
     prereq::ensure_rust_target()?;
+    prereq::ensure(&[Tool::CCompiler])?;
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo
         .current_dir(util::root())

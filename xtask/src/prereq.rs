@@ -11,6 +11,8 @@ use crate::util::{self, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tool {
     Qemu,
+    /// The host's C compiler, which the kernel's build script uses for the vDSO.
+    CCompiler,
     MuslGcc,
     /// gcc with glibc's static libraries, for the contracts built against glibc.
     GlibcStatic,
@@ -24,6 +26,7 @@ impl Tool {
     fn package(self) -> &'static str {
         match self {
             Tool::Qemu => "qemu-system-x86",
+            Tool::CCompiler => "gcc",
             Tool::MuslGcc => "musl-tools",
             Tool::GlibcStatic => "gcc libc6-dev",
             Tool::Busybox => "busybox-static",
@@ -36,6 +39,7 @@ impl Tool {
     fn is_present(self) -> bool {
         match self {
             Tool::Qemu => util::which("qemu-system-x86_64").is_some(),
+            Tool::CCompiler => util::which("cc").is_some(),
             Tool::MuslGcc => util::which("musl-gcc").is_some(),
             Tool::GlibcStatic => {
                 util::which("gcc").is_some()
@@ -143,6 +147,7 @@ pub fn is_static_elf(path: &Path) -> bool {
 pub fn check_all() -> Result<()> {
     ensure(&[
         Tool::Qemu,
+        Tool::CCompiler,
         Tool::MuslGcc,
         Tool::GlibcStatic,
         Tool::Busybox,
