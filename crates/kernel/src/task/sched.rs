@@ -84,16 +84,29 @@ fn this_cpu() -> &'static IrqMutex<Cpu> {
     &CPU
 }
 
+/// The running task once more, for the readers in task context: every system
+/// call looks it up, and this lock, unlike the CPU's, leaves the interrupt flag
+/// alone. Interrupt handlers never wait for it (see [`current`]); `schedule`
+/// changes it with `Cpu::current`, with interrupts off.
+// TODO: one per CPU, with `CPU`.
+static RUNNING: spin::Mutex<Option<Arc<Task>>> = spin::Mutex::new(None);
+
 /// Installs the boot context as the idle task and the current task.
 pub fn init(idle: Arc<Task>) {
     let mut cpu = this_cpu().lock();
     cpu.idle = Some(idle.clone());
+    *RUNNING.lock() = Some(idle.clone());
     cpu.current = Some(idle);
     switch::set_task_start_hook(finish_switch);
 }
 
 /// The task running on this CPU.
 pub fn current() -> Arc<Task> {
+    // Taken only for a clone, so it is busy only when an interrupt handler
+    // runs on top of that clone; the handler then asks the CPU lock instead.
+    if let Some(task) = RUNNING.try_lock().and_then(|running| running.clone()) {
+        return task;
+    }
     this_cpu()
         .lock()
         .current
@@ -155,6 +168,8 @@ pub fn schedule() {
         cpu.switches += 1;
         let contexts = (prev.context_ptr(), next.context_ptr());
         next.activate_mm();
+        // Nothing holds it: interrupts are off and no task is inside `current`.
+        *RUNNING.lock() = Some(next.clone());
         cpu.current = Some(next);
         cpu.previous = Some(prev);
         contexts
