@@ -37,6 +37,26 @@ fn state_of(process: &Process, task: Option<&Arc<Task>>) -> ProcState {
     }
 }
 
+/// `PF_*` bits of /proc/<pid>/stat that the kernel can vouch for (Linux's
+/// include/linux/sched.h).
+const PF_EXITING: u32 = 0x0000_0004;
+const PF_FORKNOEXEC: u32 = 0x0000_0040;
+
+fn pf_flags(process: &Process) -> u32 {
+    let exiting = {
+        let life = process.life.lock();
+        life.exit.is_some() || life.group_exit.is_some()
+    };
+    let mut flags = 0;
+    if exiting {
+        flags |= PF_EXITING;
+    }
+    if process.forked_not_execed.load(Ordering::Relaxed) {
+        flags |= PF_FORKNOEXEC;
+    }
+    flags
+}
+
 fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
     let main = task.cloned().or_else(|| process.main_thread());
     let mut out = ProcessInfo {
@@ -52,6 +72,7 @@ fn info(process: &Arc<Process>, task: Option<&Arc<Task>>) -> ProcessInfo {
         num_threads: process.threads.lock().len().max(1) as u32,
         start_ticks: process.start_ticks,
         exit_signal: process.exit_signal.load(Ordering::Relaxed) as i32,
+        flags: pf_flags(process),
         ..ProcessInfo::default()
     };
     let comm = process.comm.lock();

@@ -183,6 +183,7 @@ fn hwcap() -> u64 {
 
 /// The process-wide effects of a successful exec.
 fn finish_exec(process: &Arc<super::Process>, program: &Program, comm_source: &str) {
+    process.forked_not_execed.store(false, Ordering::Relaxed);
     let closed = process.files.lock().close_on_exec_sweep();
     drop(closed);
     process.sigactions.lock().reset_for_exec();

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use platform::arch::irq::IrqMutex;
 use process::signal::{PendingSignals, SignalActions};
@@ -78,6 +78,8 @@ pub struct Process {
     /// A vfork parent sleeps here until this child execs or exits.
     pub vfork_done: WaitQueue,
     pub vfork_pending: AtomicU32,
+    /// Made by fork or clone and not yet through execve (`PF_FORKNOEXEC`).
+    pub forked_not_execed: AtomicBool,
     /// ITIMER_REAL and the POSIX timers.
     pub timers: Mutex<ProcessTimers>,
 }

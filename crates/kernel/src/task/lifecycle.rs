@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use linux_raw_sys::general as raw;
 use platform::arch::irq::IrqMutex;
@@ -229,6 +229,7 @@ fn new_process_from(parent: &Arc<Process>, pid: Pid, args: &CloneArgs) -> Result
         (parent.pid, args.exit_signal)
     };
     let process = blank_process(pid, fs, files, sigactions, exit_signal);
+    process.forked_not_execed.store(true, Ordering::Relaxed);
     process.ppid.store(ppid, Ordering::Relaxed);
     process.pgid.store(parent.pgid(), Ordering::Relaxed);
     process.sid.store(parent.sid(), Ordering::Relaxed);
@@ -277,6 +278,7 @@ fn blank_process(
         exit_signal: AtomicU32::new(exit_signal),
         vfork_done: WaitQueue::new(),
         vfork_pending: AtomicU32::new(0),
+        forked_not_execed: AtomicBool::new(false),
         timers: Mutex::new(Default::default()),
     }
 }
