@@ -54,7 +54,7 @@ static FUTEXES: IrqMutex<BTreeMap<Key, Vec<Waiter>>> = IrqMutex::new(BTreeMap::n
 /// The key of the futex word at `uaddr`. The word is read first so the page
 /// is present.
 fn key(uaddr: u64) -> Result<Key> {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL.into());
     }
     let _: u32 = user::read(uaddr)?;

@@ -213,7 +213,7 @@ fn push_cpio_entry(out: &mut Vec<u8>, ino: u32, name: &str, mode: u32, data: &[u
 }
 
 fn pad_to_4(out: &mut Vec<u8>) {
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }

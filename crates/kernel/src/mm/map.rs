@@ -112,10 +112,11 @@ pub fn protect(mm: &mut MmInner, start: u64, end: u64, prot: Prot) -> Result<()>
 /// highest gap below [`MMAP_BASE`].
 pub fn find_free(mm: &MmInner, hint: u64, len: u64) -> Option<u64> {
     let hint = page_down(hint);
-    if hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|end| end <= MMAP_BASE) {
-        if !mm.overlaps(hint, hint + len) {
-            return Some(hint);
-        }
+    if hint >= MMAP_MIN_ADDR
+        && hint.checked_add(len).is_some_and(|end| end <= MMAP_BASE)
+        && !mm.overlaps(hint, hint + len)
+    {
+        return Some(hint);
     }
     let mut top = MMAP_BASE;
     for (_, vma) in mm.vmas.range(..MMAP_BASE).rev() {

@@ -32,7 +32,7 @@ pub(super) fn current_mm() -> Result<Arc<mm::Mm>> {
 
 /// Checks `[addr, addr + len)` is a page-aligned user range.
 fn user_range(addr: u64, len: u64) -> Result<(u64, u64)> {
-    if addr % PAGE_SIZE != 0 || len == 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
         return Err(Errno::EINVAL.into());
     }
     let end = addr.checked_add(page_up(len)).ok_or(Errno::EINVAL)?;
@@ -84,7 +84,7 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64
     // Unlike mprotect, mmap ignores PROT bits it does not know.
     let prot = prot_arg(prot & u64::from(raw::PROT_READ | raw::PROT_WRITE | raw::PROT_EXEC))?;
     let flags = flags as u32;
-    if offset % PAGE_SIZE != 0 {
+    if !offset.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
     let file = match flags & raw::MAP_ANONYMOUS {
@@ -103,7 +103,7 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64
     if len > space_end || (fixed && addr > space_end - len) {
         return Err(Errno::ENOMEM.into());
     }
-    if fixed && addr % PAGE_SIZE != 0 {
+    if fixed && !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
 
@@ -209,7 +209,7 @@ pub fn sys_munmap(addr: u64, len: u64) -> SysResult {
 /// mprotect, with Linux's order of checks: the range before the PROT bits,
 /// and a range past the end of user space is unmapped (ENOMEM), not invalid.
 pub fn sys_mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
-    if addr % PAGE_SIZE != 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
     if len == 0 {
@@ -276,7 +276,7 @@ fn merge_heap(inner: &mut mm::MmInner) {
 }
 
 pub fn sys_madvise(addr: u64, len: u64, advice: u64) -> SysResult {
-    if addr % PAGE_SIZE != 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
     if len == 0 {
@@ -319,7 +319,7 @@ pub fn sys_madvise(addr: u64, len: u64, advice: u64) -> SysResult {
 pub fn sys_msync(addr: u64, len: u64, flags: u64) -> SysResult {
     let flags = flags as u32;
     if flags & !(raw::MS_ASYNC | raw::MS_SYNC | raw::MS_INVALIDATE) != 0
-        || addr % PAGE_SIZE != 0
+        || !addr.is_multiple_of(PAGE_SIZE)
         || (flags & raw::MS_ASYNC != 0 && flags & raw::MS_SYNC != 0)
     {
         return Err(Errno::EINVAL.into());

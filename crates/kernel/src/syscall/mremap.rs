@@ -20,7 +20,7 @@ const KNOWN_FLAGS: u32 = raw::MREMAP_MAYMOVE | raw::MREMAP_FIXED | raw::MREMAP_D
 
 pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> SysResult {
     let flags = flags as u32;
-    if flags & !KNOWN_FLAGS != 0 || old % PAGE_SIZE != 0 {
+    if flags & !KNOWN_FLAGS != 0 || !old.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
     let (old_len, new_len) = (page_align(old_len), page_align(new_len));
@@ -36,7 +36,7 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u6
         let overlaps =
             new_addr < old.saturating_add(old_len) && old < new_addr.saturating_add(new_len);
         if new_addr > USER_SPACE_END - new_len
-            || new_addr % PAGE_SIZE != 0
+            || !new_addr.is_multiple_of(PAGE_SIZE)
             || !may_move
             || (keep_old && old_len != new_len)
             || overlaps

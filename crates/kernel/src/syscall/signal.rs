@@ -185,7 +185,7 @@ pub fn sys_kill(pid: u64, signal: u64) -> SysResult {
     let signal = if number == 0 {
         None
     } else {
-        Some(signal_arg(signal as u64)?)
+        Some(signal_arg(signal)?)
     };
     let targets = match pid {
         p if p > 0 => alloc::vec![group::lookup(p as Pid).ok_or(Errno::ESRCH)?],

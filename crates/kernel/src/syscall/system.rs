@@ -119,7 +119,7 @@ pub fn sys_sysinfo(addr: u64) -> SysResult {
     let loads = crate::load::averages();
     let info = SysInfo {
         uptime: (platform::time::monotonic_ns() / 1_000_000_000) as i64,
-        loads: loads.map(|l| l as u64),
+        loads,
         totalram: frames.total * 4096,
         freeram: frames.free * 4096,
         procs: super::process::process_count().min(u16::MAX as usize) as u16,
@@ -219,7 +219,7 @@ pub fn sys_sched_getaffinity(pid: u64, len: u64, addr: u64) -> SysResult {
         return Err(Errno::ESRCH.into());
     }
     const MASK_BYTES: usize = 8;
-    if (len as usize) < MASK_BYTES || len % 8 != 0 {
+    if (len as usize) < MASK_BYTES || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL.into());
     }
     // One CPU today: only CPU 0 is in the mask.
