@@ -15,7 +15,7 @@
 //! sleeps inside `read_at` (interruptibly), because `io::blocking` has no
 //! deadlines and copied bytes must not be lost. `FileOps` does not see
 //! O_NONBLOCK, so for those settings [`read_nonblocking`] gives Linux's
-//! nonblocking result; the read syscall should try it first for O_NONBLOCK
+//! nonblocking result; the read syscall tries it first for O_NONBLOCK
 //! files.
 
 use alloc::sync::Arc;
@@ -175,7 +175,6 @@ pub fn process_terminal(process: &Process) -> (u32, i32) {
 
 /// A nonblocking read with Linux's semantics when `file` is a terminal
 /// (`None` otherwise): what is there now, or EAGAIN; never a sleep.
-#[allow(dead_code, reason = "for the read syscall's O_NONBLOCK path")]
 pub fn read_nonblocking(file: &OpenFile, buf: &mut [u8]) -> Option<Result<usize>> {
     let ops = file.ops()?;
     let tty = CONSOLE.get()?;

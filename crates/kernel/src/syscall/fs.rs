@@ -38,6 +38,13 @@ pub fn install_file(file: Arc<OpenFile>, flags: OpenFlags) -> SysResult {
 }
 
 fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<i64>) -> Result<usize> {
+    // A terminal read that VMIN or VTIME would hold inside the line
+    // discipline: O_NONBLOCK takes what is there now instead.
+    if offset.is_none() && file.is_nonblocking() {
+        if let Some(result) = crate::tty::read_nonblocking(file, buf) {
+            return result;
+        }
+    }
     io::blocking(file, PollEvents::IN, || match offset {
         Some(offset) => file.pread(buf, offset),
         None => file.read(buf),
