@@ -54,9 +54,18 @@ fn clock() -> Arc<dyn Clock> {
     Arc::new(KernelClock)
 }
 
-/// A tmpfs whose file data is in frames, so that `MAP_SHARED` can map it.
+/// A tmpfs whose file data is in frames, so that `MAP_SHARED` can map it,
+/// with Linux's default limits: half of memory for data, and as many
+/// inodes as half of memory has pages. The inode limit is what bounds the
+/// kernel heap a flood of empty files can take.
 fn new_tmpfs() -> Arc<Tmpfs> {
-    Tmpfs::with_page_source(clock(), TmpfsOptions::default(), Arc::new(FramePages))
+    let half = platform::mm::frame::stats().total / 2;
+    let options = TmpfsOptions {
+        max_pages: Some(half),
+        max_inodes: Some(half),
+        ..TmpfsOptions::default()
+    };
+    Tmpfs::with_page_source(clock(), options, Arc::new(FramePages))
 }
 
 /// Builds the root: a tmpfs filled from the initramfs, as Linux's rootfs.

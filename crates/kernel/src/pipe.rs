@@ -1,5 +1,11 @@
 //! Pipes and fifos: a bounded byte buffer between a read end and a write end.
 //!
+//! The bytes live in whole pages, taken as writes need them and given back
+//! as reads drain them, as Linux's pipe buffers are: a full pipe holds 16
+//! frames, which leave the kernel heap alone and return to the free pool
+//! when the pipe empties or closes. The process that made the pipe is
+//! charged for them (see [`crate::mm::oom`]).
+//!
 //! The ends never block themselves: an empty read or a full write returns
 //! EAGAIN, and the syscall layer sleeps on [`crate::io::wait_queue`] until
 //! `poll` says the end is ready (or returns EAGAIN for O_NONBLOCK files).
@@ -12,14 +18,87 @@ use vfs::file::OpenFile;
 use vfs::{Errno, FileOps, PollEvents, Result};
 
 use crate::io;
+use crate::mm::oom::KernelCharge;
+use crate::task::sched;
+use platform::mm::page::Page;
 
 /// Linux's default pipe capacity (16 pages).
 pub const PIPE_CAPACITY: usize = 65536;
+const PAGE_SIZE: usize = 4096;
 /// Writes up to this size are atomic (`PIPE_BUF`).
 pub const PIPE_BUF: usize = 4096;
 
+/// The queued bytes: `len` of them from offset `head` of the first page on.
+#[derive(Default)]
+struct Buffer {
+    pages: VecDeque<Page>,
+    head: usize,
+    len: usize,
+}
+
+impl Buffer {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends as much of `data` as pages can be had for; each new page
+    /// is charged to `charge`.
+    fn push(&mut self, data: &[u8], charge: &KernelCharge) -> usize {
+        let mut done = 0;
+        while done < data.len() {
+            let end = self.head + self.len;
+            if end == self.pages.len() * PAGE_SIZE {
+                let Some(page) = Page::alloc_zeroed() else {
+                    break;
+                };
+                self.pages.push_back(page);
+                charge.add(PAGE_SIZE);
+            }
+            let offset = end - (self.pages.len() - 1) * PAGE_SIZE;
+            let n = (data.len() - done).min(PAGE_SIZE - offset);
+            let page = self
+                .pages
+                .back()
+                .expect("a page with room was just ensured");
+            page.write(offset, &data[done..done + n]);
+            done += n;
+            self.len += n;
+        }
+        done
+    }
+
+    /// Takes up to `out.len()` bytes from the front; drained pages go back,
+    /// but the last one stays for the next write.
+    fn pop(&mut self, out: &mut [u8], charge: &KernelCharge) -> usize {
+        let mut done = 0;
+        while done < out.len() && self.len > 0 {
+            let n = (out.len() - done).min(self.len).min(PAGE_SIZE - self.head);
+            self.pages[0].read(self.head, &mut out[done..done + n]);
+            done += n;
+            self.head += n;
+            self.len -= n;
+            if self.len == 0 {
+                self.head = 0;
+                while self.pages.len() > 1 {
+                    self.pages.pop_back();
+                    charge.sub(PAGE_SIZE);
+                }
+            } else if self.head == PAGE_SIZE {
+                self.pages.pop_front();
+                charge.sub(PAGE_SIZE);
+                self.head = 0;
+            }
+        }
+        done
+    }
+}
+
 struct PipeState {
-    buffer: VecDeque<u8>,
+    buffer: Buffer,
     readers: usize,
     writers: usize,
 }
@@ -29,6 +108,8 @@ pub struct Pipe {
     state: Mutex<PipeState>,
     /// Inode number shown in `pipe:[ino]`.
     pub ino: u64,
+    /// The process that made the pipe pays for its buffer.
+    charge: Arc<KernelCharge>,
 }
 
 static NEXT_PIPE_INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
@@ -37,11 +118,12 @@ impl Pipe {
     fn new() -> Arc<Pipe> {
         Arc::new(Pipe {
             state: Mutex::new(PipeState {
-                buffer: VecDeque::new(),
+                buffer: Buffer::default(),
                 readers: 0,
                 writers: 0,
             }),
             ino: NEXT_PIPE_INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed),
+            charge: sched::current().process.kernel_charge.clone(),
         })
     }
 
@@ -74,12 +156,7 @@ impl FileOps for PipeReader {
             }
             return Err(Errno::EAGAIN.into());
         }
-        let n = buf.len().min(state.buffer.len());
-        let (front, back) = state.buffer.as_slices();
-        let from_front = n.min(front.len());
-        buf[..from_front].copy_from_slice(&front[..from_front]);
-        buf[from_front..n].copy_from_slice(&back[..n - from_front]);
-        state.buffer.drain(..n);
+        let n = state.buffer.pop(buf, &self.0.charge);
         drop(state);
         io::notify();
         Ok(n)
@@ -134,7 +211,10 @@ impl FileOps for PipeWriter {
             return Err(Errno::EAGAIN.into());
         }
         let n = buf.len().min(room);
-        state.buffer.extend(&buf[..n]);
+        let n = state.buffer.push(&buf[..n], &self.0.charge);
+        if n == 0 {
+            return Err(Errno::ENOMEM.into());
+        }
         drop(state);
         io::notify();
         Ok(n)
@@ -161,6 +241,13 @@ impl Drop for PipeWriter {
     fn drop(&mut self) {
         self.0.state.lock().writers -= 1;
         io::notify();
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        self.charge
+            .sub(self.state.get_mut().buffer.pages.len() * PAGE_SIZE);
     }
 }
 

@@ -83,9 +83,12 @@ fn user_exception(frame: &mut TrapFrame, vector: u8) {
             match kind {
                 Some(FaultKind::Forbidden) => fault_signal(SIGSEGV, raw::SEGV_ACCERR, addr),
                 Some(FaultKind::Io) => fault_signal(SIGBUS, raw::BUS_ADRERR, addr),
+                // Another process may die for the memory; then the
+                // instruction runs again.
+                Some(FaultKind::OutOfMemory) if crate::mm::oom::reclaim_for_fault() => {}
                 Some(FaultKind::OutOfMemory) => {
                     log::warn!(
-                        "out of memory: killing pid {}",
+                        "out of memory: killing pid {}, whose page fault found no frame",
                         sched::current().process.pid
                     );
                     fault_signal(process::signal::SIGKILL, 0, addr)
@@ -122,6 +125,7 @@ fn irq(frame: &mut TrapFrame, irq: Irq) {
 
 /// Runs before every return to ring 3.
 fn return_to_user(frame: &mut TrapFrame) {
+    crate::mm::oom::check();
     if sched::need_resched() {
         sched::schedule();
     }

@@ -5,6 +5,16 @@
 //! (via the direct map). Both operations are O(1) in the common case.
 //! Low-first matters at boot: on the PVH path only the first 4 GiB are mapped
 //! until the kernel's page tables are built, and those are built from frames.
+//!
+//! The last few frames are a reserve for the kernel heap. [`alloc`], which
+//! serves user pages, file data, page tables and kernel stacks, refuses to
+//! take them, so a program that uses up memory gets ENOMEM or dies of its
+//! page fault while the kernel can still allocate what a system call in
+//! flight needs. Only the heap draws on the reserve ([`alloc_reserved`]);
+//! when it does, [`reserve_in_use`] says so, and the kernel reclaims memory
+//! by killing a process before the reserve runs dry.
+
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use x86_64::structures::paging::{PhysFrame, Size4KiB};
 use x86_64::PhysAddr;
@@ -16,12 +26,19 @@ use crate::irq::IrqMutex;
 pub const FRAME_SIZE: u64 = 4096;
 /// Marks the end of the freed-frame stack (no frame lives at address 0).
 const NO_FRAME: u64 = 0;
+/// The heap's reserve: a thirty-second of memory, within these bounds.
+const RESERVE_SHARE: u64 = 32;
+const RESERVE_MIN: u64 = (2 << 20) / FRAME_SIZE;
+const RESERVE_MAX: u64 = (32 << 20) / FRAME_SIZE;
 
 /// Frame counts (in 4 KiB frames).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FrameStats {
     pub total: u64,
+    /// Free frames, the reserve among them.
     pub free: u64,
+    /// How many of the free frames only the heap may take.
+    pub reserve: u64,
 }
 
 struct FrameAllocator {
@@ -32,6 +49,14 @@ struct FrameAllocator {
     freed_count: u64,
     total: u64,
     untouched: u64,
+    /// Frames only [`alloc_reserved`] may take.
+    reserve: u64,
+}
+
+impl FrameAllocator {
+    fn free_count(&self) -> u64 {
+        self.untouched + self.freed_count
+    }
 }
 
 static FRAMES: IrqMutex<FrameAllocator> = IrqMutex::new(FrameAllocator {
@@ -40,7 +65,11 @@ static FRAMES: IrqMutex<FrameAllocator> = IrqMutex::new(FrameAllocator {
     freed_count: 0,
     total: 0,
     untouched: 0,
+    reserve: 0,
 });
+
+/// Set while fewer free frames than the reserve remain.
+static RESERVE_IN_USE: AtomicBool = AtomicBool::new(false);
 
 /// Adds free memory. The ranges must be page aligned and not overlap memory
 /// already managed or in use.
@@ -65,9 +94,41 @@ pub(crate) fn add_ranges(ranges: &[FreeRange]) {
     frames.ranges.sort_unstable_by_key(|r| r.start);
 }
 
-/// Takes a frame (its contents are whatever was there).
+/// Sets the heap's reserve from the memory there is; called once the
+/// boot-time memory is all added.
+pub(crate) fn set_reserve() {
+    let mut frames = FRAMES.lock();
+    frames.reserve = (frames.total / RESERVE_SHARE).clamp(RESERVE_MIN, RESERVE_MAX);
+}
+
+/// Takes a frame (its contents are whatever was there), leaving the
+/// reserve alone: `None` once only the reserve is left.
 pub fn alloc() -> Option<PhysFrame> {
     let mut frames = FRAMES.lock();
+    if frames.free_count() <= frames.reserve {
+        return None;
+    }
+    take(&mut frames)
+}
+
+/// Takes a frame, from the reserve if need be: for the kernel heap and the
+/// page tables that map it, whose failure the kernel cannot survive.
+pub fn alloc_reserved() -> Option<PhysFrame> {
+    let mut frames = FRAMES.lock();
+    let frame = take(&mut frames)?;
+    if frames.free_count() < frames.reserve {
+        RESERVE_IN_USE.store(true, Ordering::Relaxed);
+    }
+    Some(frame)
+}
+
+/// Whether the heap has taken frames from the reserve that are not back.
+/// One atomic load: cheap enough for every return to user mode.
+pub fn reserve_in_use() -> bool {
+    RESERVE_IN_USE.load(Ordering::Relaxed)
+}
+
+fn take(frames: &mut FrameAllocator) -> Option<PhysFrame> {
     if frames.freed_top != NO_FRAME {
         let top = frames.freed_top;
         // SAFETY: `top` is a free frame owned by the allocator; its first word
@@ -112,6 +173,9 @@ pub fn free(frame: PhysFrame<Size4KiB>) {
     unsafe { link.write(frames.freed_top) };
     frames.freed_top = addr;
     frames.freed_count += 1;
+    if frames.free_count() >= frames.reserve && reserve_in_use() {
+        RESERVE_IN_USE.store(false, Ordering::Relaxed);
+    }
 }
 
 /// How many frames exist and are free.
@@ -119,6 +183,7 @@ pub fn stats() -> FrameStats {
     let frames = FRAMES.lock();
     FrameStats {
         total: frames.total,
-        free: frames.untouched + frames.freed_count,
+        free: frames.free_count(),
+        reserve: frames.reserve,
     }
 }

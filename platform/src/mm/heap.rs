@@ -2,8 +2,10 @@
 //!
 //! `talc` manages one contiguous heap starting at `HEAP_BASE`. When it runs
 //! out, [`FrameSource::acquire`] maps more frames at the heap's end and
-//! extends it. When no frame is left the allocation returns null, so
-//! `try_reserve` and other fallible paths see the error.
+//! extends it, drawing on the frame allocator's reserve if need be; when
+//! the top of the heap comes free, its frames go back. When no
+//! frame is left the allocation returns null, so `try_reserve` and other
+//! fallible paths see the error.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::{null_mut, NonNull};
@@ -21,6 +23,8 @@ use crate::irq::IrqMutex;
 const PAGE_SIZE: usize = 4096;
 /// Smallest growth step, to keep page-table work off most allocations.
 const HEAP_GROW_MIN: usize = 256 * 1024;
+/// The heap gives frames back only when this much at its top is free.
+const HEAP_SHRINK_MIN: u64 = 256 * 1024;
 /// Room for talc's chunk tags around an allocation.
 const HEAP_GROW_SLACK: usize = 256;
 
@@ -44,7 +48,9 @@ impl FrameSource {
         let limit = HEAP_BASE + HEAP_MAX_SIZE;
         let mut mapped = 0;
         while mapped < len && self.mapped_end < limit {
-            let Some(frame) = frame::alloc() else { break };
+            let Some(frame) = frame::alloc_reserved() else {
+                break;
+            };
             if paging::map_heap_page(VirtAddr::new(self.mapped_end), frame).is_err() {
                 frame::free(frame);
                 break;
@@ -57,8 +63,38 @@ impl FrameSource {
 }
 
 // SAFETY: `acquire` only maps fresh memory and hands it to `talc` through the
-// given reference; it never allocates from the global allocator.
+// given reference, and `resize` only unmaps what talc says is free; neither
+// allocates from the global allocator.
 unsafe impl Source for FrameSource {
+    const TRACK_HEAP_END: bool = true;
+
+    /// Gives the frames of a free stretch at the top of the heap back,
+    /// beyond one growth step kept for the next allocations.
+    unsafe fn resize(
+        &mut self,
+        chunk_base: *mut u8,
+        heap_end: *mut u8,
+        is_heap_base: bool,
+    ) -> *mut u8 {
+        let keep_end =
+            (chunk_base as u64 + HEAP_GROW_MIN as u64).next_multiple_of(PAGE_SIZE as u64);
+        if is_heap_base
+            || heap_end as u64 > self.mapped_end
+            || keep_end + HEAP_SHRINK_MIN > self.mapped_end
+        {
+            return heap_end;
+        }
+        while self.mapped_end > keep_end {
+            self.mapped_end -= PAGE_SIZE as u64;
+            if let Ok(frame) = paging::unmap_heap_page(VirtAddr::new(self.mapped_end)) {
+                frame::free(frame);
+            }
+        }
+        let end = self.mapped_end as *mut u8;
+        self.heap_end = NonNull::new(end);
+        end
+    }
+
     fn acquire<B: Binning>(talc: &mut Talc<Self, B>, layout: Layout) -> Result<(), ()> {
         let wanted = layout
             .size()
@@ -94,35 +130,59 @@ unsafe impl Source for FrameSource {
     }
 }
 
+struct Heap {
+    talc: Talc<FrameSource, DefaultBinning>,
+    /// Bytes handed out and not yet freed.
+    in_use: usize,
+}
+
 struct KernelHeap {
-    talc: IrqMutex<Talc<FrameSource, DefaultBinning>>,
+    heap: IrqMutex<Heap>,
 }
 
 #[global_allocator]
 static HEAP: KernelHeap = KernelHeap {
-    talc: IrqMutex::new(Talc::new(FrameSource {
-        heap_end: None,
-        mapped_end: HEAP_BASE,
-    })),
+    heap: IrqMutex::new(Heap {
+        talc: Talc::new(FrameSource {
+            heap_end: None,
+            mapped_end: HEAP_BASE,
+        }),
+        in_use: 0,
+    }),
 };
 
 // SAFETY: talc upholds the `GlobalAlloc` contract; every access goes through
 // the lock, with interrupts off so handlers may allocate too.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let mut talc = self.talc.lock();
+        let mut heap = self.heap.lock();
         // SAFETY: `GlobalAlloc` callers never pass a zero-sized layout.
-        unsafe { talc.allocate(layout) }.map_or(null_mut(), NonNull::as_ptr)
+        match unsafe { heap.talc.allocate(layout) } {
+            Some(ptr) => {
+                heap.in_use += layout.size();
+                ptr.as_ptr()
+            }
+            None => null_mut(),
+        }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let mut heap = self.heap.lock();
         // SAFETY: the caller passes a pointer this allocator returned for
         // `layout`.
-        unsafe { self.talc.lock().deallocate(ptr, layout) };
+        unsafe { heap.talc.deallocate(ptr, layout) };
+        heap.in_use -= layout.size();
     }
 }
 
 /// Bytes of the heap region backed by frames.
 pub fn mapped_bytes() -> u64 {
-    HEAP.talc.lock().source.mapped_end - HEAP_BASE
+    HEAP.heap.lock().talc.source.mapped_end - HEAP_BASE
+}
+
+/// Bytes of the mapped heap not handed out: what it can still give
+/// without new frames (less what fragmentation wastes).
+pub fn unused_bytes() -> u64 {
+    let heap = HEAP.heap.lock();
+    (heap.talc.source.mapped_end - HEAP_BASE).saturating_sub(heap.in_use as u64)
 }

@@ -120,4 +120,5 @@ pub(crate) fn init(boot: &BootInfo) {
         );
         frame::add_ranges(&reclaimable);
     }
+    frame::set_reserve();
 }

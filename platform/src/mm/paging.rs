@@ -60,10 +60,12 @@ static VMAP_NEXT: IrqMutex<u64> = IrqMutex::new(VMAP_ALLOC_START);
 
 struct GlobalFrames;
 
-// SAFETY: `frame::alloc` returns frames nobody else uses.
+// SAFETY: `frame::alloc_reserved` returns frames nobody else uses.
 unsafe impl FrameAllocator<Size4KiB> for GlobalFrames {
+    /// Kernel-half tables may come from the reserve: the heap's growth
+    /// needs them.
     fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
-        frame::alloc()
+        frame::alloc_reserved()
     }
 }
 
@@ -327,7 +329,15 @@ pub fn map(page: VirtAddr, frame: PhysFrame, flags: PageTableFlags) -> Result<()
 
 /// Unmaps `page` (in the vmap region) and returns its frame to the caller.
 pub fn unmap(page: VirtAddr) -> Result<PhysFrame, MapError> {
-    let page = check_region(page, VMAP_BASE, VMAP_SIZE)?;
+    unmap_page(check_region(page, VMAP_BASE, VMAP_SIZE)?)
+}
+
+/// Unmaps a page of the heap region (when the heap shrinks).
+pub(crate) fn unmap_heap_page(page: VirtAddr) -> Result<PhysFrame, MapError> {
+    unmap_page(check_region(page, HEAP_BASE, HEAP_MAX_SIZE)?)
+}
+
+fn unmap_page(page: Page) -> Result<PhysFrame, MapError> {
     with_kernel_mapper(|mapper| match mapper.unmap(page) {
         Ok((frame, flush)) => {
             flush.flush();

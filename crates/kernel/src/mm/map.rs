@@ -8,6 +8,21 @@ use x86_64::structures::paging::PageTableFlags as Flags;
 
 use super::{page_down, release, MmInner, Prot, Vma, MMAP_BASE, MMAP_MIN_ADDR};
 
+/// Most mappings a process may have, Linux's default `vm.max_map_count`.
+/// Each costs kernel heap, so the bound keeps one process from filling it.
+pub const MAX_MAP_COUNT: usize = 65530;
+
+/// ENOMEM when `mm` has no room for `more` mappings (new or split off).
+pub fn room_for(mm: &MmInner, more: usize) -> Result<()> {
+    if mm.vmas.len().saturating_add(more) > MAX_MAP_COUNT {
+        return Err(vfs::Error::with_reason(
+            Errno::ENOMEM,
+            "max_map_count reached",
+        ));
+    }
+    Ok(())
+}
+
 /// Page table flags for a page of a mapping with `prot`; `writable` is false
 /// for pages that must fault on write (copy-on-write, read-only).
 pub fn pte_flags(prot: Prot, writable: bool) -> Flags {
@@ -36,6 +51,7 @@ fn split_at(mm: &mut MmInner, addr: u64) {
 
 /// Removes the mappings in `[start, end)` and frees their pages.
 pub fn unmap_range(mm: &mut MmInner, start: u64, end: u64) {
+    mm.free_cache = FreeCache::default();
     split_at(mm, start);
     split_at(mm, end);
     let doomed: Vec<u64> = mm.vmas.range(start..end).map(|(&s, _)| s).collect();
@@ -69,7 +85,18 @@ pub fn unmap_pages(mm: &mut MmInner, start: u64, end: u64) {
 
 /// Adds `vma`, replacing whatever was mapped in its range (MAP_FIXED).
 pub fn insert(mm: &mut MmInner, vma: Vma) {
-    unmap_range(mm, vma.start, vma.end);
+    if mm.overlaps(vma.start, vma.end) {
+        unmap_range(mm, vma.start, vma.end);
+    }
+    if let Some((top, hole)) = mm.free_cache.proposed.take() {
+        if top == vma.start {
+            mm.free_cache = FreeCache {
+                top,
+                hole,
+                proposed: None,
+            };
+        }
+    }
     mm.vmas.insert(vma.start, vma);
 }
 
@@ -88,6 +115,7 @@ pub fn protect(mm: &mut MmInner, start: u64, end: u64, prot: Prot) -> Result<()>
             return Err(Errno::EACCES.into());
         }
         let past_end = vma.end > end;
+        room_for(mm, usize::from(vma.start < cursor) + usize::from(past_end))?;
         split_at(mm, cursor);
         if past_end {
             split_at(mm, end);
@@ -108,9 +136,31 @@ pub fn protect(mm: &mut MmInner, start: u64, end: u64, prot: Prot) -> Result<()>
     Ok(())
 }
 
+/// Where the last top-down search for free space ended, so that a process
+/// mapping one region after another does not walk all its mappings each
+/// time: the gaps above `top` are all smaller than `hole`. A search only
+/// proposes a new point; it holds once a mapping is inserted there (the
+/// mmap may still fail). Any unmap resets it, since that may open a gap.
+#[derive(Clone, Copy, Debug)]
+pub struct FreeCache {
+    top: u64,
+    hole: u64,
+    proposed: Option<(u64, u64)>,
+}
+
+impl Default for FreeCache {
+    fn default() -> FreeCache {
+        FreeCache {
+            top: MMAP_BASE,
+            hole: 0,
+            proposed: None,
+        }
+    }
+}
+
 /// A free range of `len` bytes for mmap: `hint` when it is free, else the
 /// highest gap below [`MMAP_BASE`].
-pub fn find_free(mm: &MmInner, hint: u64, len: u64) -> Option<u64> {
+pub fn find_free(mm: &mut MmInner, hint: u64, len: u64) -> Option<u64> {
     let hint = page_down(hint);
     if hint >= MMAP_MIN_ADDR
         && hint.checked_add(len).is_some_and(|end| end <= MMAP_BASE)
@@ -118,14 +168,26 @@ pub fn find_free(mm: &MmInner, hint: u64, len: u64) -> Option<u64> {
     {
         return Some(hint);
     }
-    let mut top = MMAP_BASE;
-    for (_, vma) in mm.vmas.range(..MMAP_BASE).rev() {
-        if vma.end <= top && top - vma.end >= len {
-            return Some(top - len);
+    // Below the cached point unless a gap above it might be big enough.
+    let (mut top, mut hole) = if len > mm.free_cache.hole {
+        (mm.free_cache.top, mm.free_cache.hole)
+    } else {
+        (MMAP_BASE, 0)
+    };
+    let mut found = None;
+    for (_, vma) in mm.vmas.range(..top).rev() {
+        if vma.end <= top {
+            if top - vma.end >= len {
+                found = Some(top - len);
+                break;
+            }
+            hole = hole.max(top - vma.end);
         }
         top = top.min(vma.start);
     }
-    (top >= MMAP_MIN_ADDR + len).then(|| top - len)
+    let start = found.or_else(|| (top >= MMAP_MIN_ADDR + len).then(|| top - len))?;
+    mm.free_cache.proposed = Some((start, hole));
+    Some(start)
 }
 
 /// Fork: maps every present page of `vma` into `child` too. Private pages

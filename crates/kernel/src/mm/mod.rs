@@ -9,6 +9,7 @@
 
 mod fault;
 mod map;
+pub mod oom;
 pub mod overcommit;
 pub mod shared;
 pub mod shared_file;
@@ -23,7 +24,9 @@ use spin::Mutex;
 use vfs::{Errno, Result};
 
 pub use fault::{handle_page_fault, Access, FaultKind};
-pub use map::{find_free, insert as insert_vma, present_pages, protect, pte_flags, unmap_range};
+pub use map::{
+    find_free, insert as insert_vma, present_pages, protect, pte_flags, room_for, unmap_range,
+};
 pub use vma::{Backing, Prot, Vma, VmaRole};
 
 pub const PAGE_SIZE: u64 = 4096;
@@ -69,6 +72,8 @@ pub struct MmInner {
     pub start_stack: u64,
     /// Faults that needed no I/O (fresh or copied pages), for /proc.
     pub minor_faults: u64,
+    /// Where the last top-down `mmap` placement searched to.
+    pub free_cache: map::FreeCache,
 }
 
 impl Mm {
@@ -89,6 +94,7 @@ impl Mm {
                 end_data: 0,
                 start_stack: 0,
                 minor_faults: 0,
+                free_cache: map::FreeCache::default(),
             }),
         }))
     }
@@ -97,6 +103,10 @@ impl Mm {
     /// a fault during the copy takes it again.
     pub fn lock(&self) -> spin::MutexGuard<'_, MmInner> {
         self.inner.lock()
+    }
+
+    pub fn try_lock(&self) -> Option<spin::MutexGuard<'_, MmInner>> {
+        self.inner.try_lock()
     }
 
     /// Makes this address space the one the CPU translates with.

@@ -177,8 +177,10 @@ pub fn sys_mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64
         }
         addr
     } else {
-        mm::find_free(&inner, addr, len).ok_or(Errno::ENOMEM)?
+        mm::find_free(&mut inner, addr, len).ok_or(Errno::ENOMEM)?
     };
+    // A fixed mapping inside another splits it in three.
+    mm::room_for(&inner, if fixed { 2 } else { 1 })?;
     let vma = Vma {
         start,
         end: start + len,

@@ -81,7 +81,7 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u6
         if !may_move {
             return Err(Errno::ENOMEM.into());
         }
-        let target = mm::find_free(&inner, 0, new_len).ok_or(Errno::ENOMEM)?;
+        let target = mm::find_free(&mut inner, 0, new_len).ok_or(Errno::ENOMEM)?;
         move_range(&mut inner, old, old_len, target, new_len, false)?;
         return Ok(target as usize);
     }
@@ -97,7 +97,7 @@ pub fn sys_mremap(old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u6
     let target = if fixed {
         new_addr
     } else {
-        mm::find_free(&inner, new_addr, new_len).ok_or(Errno::ENOMEM)?
+        mm::find_free(&mut inner, new_addr, new_len).ok_or(Errno::ENOMEM)?
     };
     move_range(&mut inner, old, moved_len, target, new_len, keep_old)?;
     Ok(target as usize)

@@ -15,6 +15,7 @@ use vfs::PathNode;
 
 use super::wait_queue::WaitQueue;
 use super::Task;
+use crate::mm::oom::KernelCharge;
 use crate::timer::ProcessTimers;
 
 /// The filesystem view of a process (shared by CLONE_FS).
@@ -82,6 +83,9 @@ pub struct Process {
     pub forked_not_execed: AtomicBool,
     /// ITIMER_REAL and the POSIX timers.
     pub timers: Mutex<ProcessTimers>,
+    /// Kernel memory this process made the kernel hold (the out-of-memory
+    /// killer weighs it).
+    pub kernel_charge: Arc<KernelCharge>,
 }
 
 impl Process {

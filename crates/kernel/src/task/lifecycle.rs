@@ -280,6 +280,7 @@ fn blank_process(
         vfork_pending: AtomicU32::new(0),
         forked_not_execed: AtomicBool::new(false),
         timers: Mutex::new(Default::default()),
+        kernel_charge: Arc::default(),
     }
 }
 
@@ -401,6 +402,10 @@ pub fn finish_vfork(process: &Process) {
 }
 
 fn exit_process(process: &Arc<Process>, status: ExitStatus) {
+    // As on Linux, the system cannot go on without init.
+    if process.pid == INIT_PID {
+        panic!("init (pid 1) ended: {status:?}");
+    }
     process.timers.lock().clear_all();
     let files: Vec<_> = {
         let mut table = process.files.lock();
