@@ -8,13 +8,22 @@ use crate::util;
 /// Kernel text lives in the top 2 GiB; its addresses print as `0xffffffff8…`.
 const KERNEL_TEXT_PREFIX: &str = "0xffffffff8";
 
-/// Every distinct kernel text address in `log`, in order of appearance.
+/// Every distinct kernel text address of the backtrace lines (`#3  0x…`) and
+/// the faulting `rip` in `log`, in order of appearance. Register dumps are left
+/// out: their values only look like code addresses.
 pub fn addresses(log: &str) -> Vec<String> {
-    let lower = log.to_ascii_lowercase();
     let mut found: Vec<String> = Vec::new();
-    let mut rest = lower.as_str();
-    while let Some(start) = rest.find(KERNEL_TEXT_PREFIX) {
-        let tail = &rest[start + 2..];
+    for line in log.lines() {
+        let lower = line.to_ascii_lowercase();
+        let text = match (lower.find(" #"), lower.find("rip 0x")) {
+            (Some(at), _) if is_frame(&lower[at + 2..]) => &lower[at..],
+            (_, Some(at)) => &lower[at + 4..],
+            _ => continue,
+        };
+        let Some(start) = text.find(KERNEL_TEXT_PREFIX) else {
+            continue;
+        };
+        let tail = &text[start + 2..];
         let digits = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
         if digits == 16 {
             let address = format!("0x{}", &tail[..digits]);
@@ -22,20 +31,34 @@ pub fn addresses(log: &str) -> Vec<String> {
                 found.push(address);
             }
         }
-        rest = &tail[digits..];
     }
     found
 }
 
-/// Prints `addr2line` output for the backtrace addresses of `log`, if there are any.
-pub fn print(log: &str, elf: &Path) {
+/// Whether `text` (what follows a `#`) is a frame number and an address.
+fn is_frame(text: &str) -> bool {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && text[digits..].trim_start().starts_with("0x")
+}
+
+/// One symbolized backtrace address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub address: String,
+    pub function: String,
+    pub location: String,
+}
+
+/// The backtrace addresses of `log` that `addr2line` names a function for;
+/// empty without addresses, without the ELF or without addr2line.
+pub fn frames(log: &str, elf: &Path) -> Vec<Frame> {
     let addresses = addresses(log);
     if addresses.is_empty() || !elf.is_file() {
-        return;
+        return Vec::new();
     }
     let Some(addr2line) = util::which("addr2line") else {
         eprintln!("(install binutils for addr2line to symbolize the backtrace)");
-        return;
+        return Vec::new();
     };
     let out = Command::new(addr2line)
         .args(["-f", "-C", "-e"])
@@ -43,19 +66,35 @@ pub fn print(log: &str, elf: &Path) {
         .args(&addresses)
         .output();
     let Ok(out) = out else {
-        return;
+        return Vec::new();
     };
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
+    addresses
+        .iter()
+        .zip(lines.chunks(2))
+        .map(|(address, pair)| Frame {
+            address: address.clone(),
+            function: pair.first().copied().unwrap_or("??").to_string(),
+            location: pair.get(1).copied().unwrap_or("??").to_string(),
+        })
+        // Stack and data addresses in the same range are not code.
+        .filter(|frame| frame.function != "??")
+        .collect()
+}
+
+/// Prints the symbolized backtrace of `log`, if it has one.
+pub fn print(log: &str, elf: &Path) {
+    let frames = frames(log, elf);
+    if frames.is_empty() {
+        return;
+    }
     println!("backtrace, symbolized with {}:", util::show(elf));
-    for (address, pair) in addresses.iter().zip(lines.chunks(2)) {
-        let function = pair.first().copied().unwrap_or("??");
-        let location = pair.get(1).copied().unwrap_or("??");
-        // Stack and data addresses in the same range are not code; skip them.
-        if function == "??" {
-            continue;
-        }
-        println!("  {address}  {function}  at {location}");
+    for frame in frames {
+        println!(
+            "  {}  {}  at {}",
+            frame.address, frame.function, frame.location
+        );
     }
 }
 
@@ -64,9 +103,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_each_kernel_address_once() {
-        let log = "  0: 0xffffffff80001234\n  1: 0xFFFFFFFF80005678 x 0xffffffff80001234\n \
-                   user 0x0000000000401000 short 0xffffffff8000";
-        assert_eq!(addresses(log), ["0xffffffff80001234", "0xffffffff80005678"]);
+    fn only_frames_and_rip_are_taken() {
+        let log =
+            "[ 0.1] ERROR trap:   error code 0x0  rip 0xffffffff802c6368  rsp 0xffffffff8032b6c0\n\
+                   [ 0.1] ERROR trap:   rax 0xffffd00000000000 rbx 0xffffffff8032eff0\n\
+                   [ 0.1] ERROR panic:   #0  0xffffffff8025787b\n\
+                   [ 0.1] ERROR panic:   #1  0xffffffff802df96d\n\
+                   [ 0.1] ERROR panic:   #2  0xffffffff8025787b\n";
+        assert_eq!(
+            addresses(log),
+            [
+                "0xffffffff802c6368",
+                "0xffffffff8025787b",
+                "0xffffffff802df96d"
+            ]
+        );
     }
 }

@@ -1,7 +1,10 @@
 //! The `boot` stage: a plain PVH boot (`-kernel <ELF>`, as for Linux) reaches the
 //! kernel banner, then unpacks the initramfs; the stage shows the boot time and the
 //! unpack throughput the kernel logs. A second boot without an initramfs must say so
-//! in one line and power off cleanly. For a Linux guest, it reaches the start of `/init`.
+//! in one line and power off cleanly. Two boots crash on purpose (`kestrel.crash=panic`
+//! and `=page_fault`): each must report the crash with a backtrace that symbolizes
+//! into kernel functions and stop QEMU with the failure status. For a Linux guest,
+//! it reaches the start of `/init`.
 
 use std::time::Duration;
 
@@ -85,8 +88,62 @@ pub fn run(guest: &Guest) -> Report {
     }
     if guest.kind == KernelKind::Kestrel {
         check_no_initramfs(guest, &mut report);
+        for crash in CRASHES {
+            check_crash_report(guest, crash, &mut report);
+        }
     }
     report
+}
+
+/// The deliberate crashes (`kestrel.crash=KIND`) whose reports are checked.
+const CRASHES: [&str; 2] = ["panic", "page_fault"];
+/// QEMU's status when the kernel writes its failure code to `isa-debug-exit`
+/// (`(0x11 << 1) | 1`).
+const FAILURE_STATUS: i32 = 35;
+
+/// Boots with a deliberate kernel crash: the kernel must report it with a
+/// backtrace that symbolizes into kernel functions, then stop QEMU with the
+/// failure status.
+fn check_crash_report(guest: &Guest, crash: &str, report: &mut Report) {
+    let log = log_path(&format!("boot-crash-{crash}"));
+    let machine = guest.machine(&format!("loglevel=info kestrel.crash={crash}"));
+    let mut console = match Console::start(&machine, &log) {
+        Ok(console) => console,
+        Err(err) => {
+            report.failed += 1;
+            report.note = err.0;
+            return;
+        }
+    };
+    let exit = console.wait_exit(TIMEOUT);
+    let text = console.text();
+    console.kill();
+    let frames = guest
+        .kestrel_elf
+        .as_deref()
+        .map(|elf| crate::symbolize::frames(&text, elf))
+        .unwrap_or_default();
+    let named = frames.iter().any(|frame| {
+        frame.function.starts_with("kernel::") || frame.function.starts_with("platform::")
+    });
+    let label = format!("crash={crash}: panic, symbolized backtrace, status {FAILURE_STATUS}");
+    // A panic says `kernel panic`; a fault in kernel mode says `oops`.
+    let reported = text.contains("kernel panic") || text.contains("oops:");
+    if reported && named && matches!(exit, Ok(Some(FAILURE_STATUS))) {
+        report.passed += 1;
+        println!("boot   {label}  ok");
+        if let Some(frame) = frames.first() {
+            println!("       e.g. {}  {}", frame.address, frame.function);
+        }
+    } else {
+        report.failed += 1;
+        report.note = format!(
+            "kestrel.crash={crash}: panic reported {reported}, {} symbolized frames, exit {exit:?}",
+            frames.len()
+        );
+        println!("boot   {label}  FAILED");
+        guest.explain_failure(&log);
+    }
 }
 
 /// Boots without `-initrd`: one clear line, then a clean power-off (status 0).
