@@ -312,6 +312,15 @@ impl PidSource for KernelPidSource {
         read_memory(&process, start, end)
     }
 
+    fn auxv(&self, tgid: u32) -> Option<Vec<u8>> {
+        let process = group::lookup(tgid)?;
+        if process.is_zombie() {
+            return Some(Vec::new());
+        }
+        let auxv = process.main_thread()?.mm()?.lock().auxv.clone();
+        Some(auxv.to_vec())
+    }
+
     fn link(&self, tgid: u32, link: ProcessLink) -> Option<String> {
         let process = group::lookup(tgid)?;
         if process.is_zombie() {

@@ -4,7 +4,7 @@
 use core::sync::atomic::Ordering;
 
 use linux_raw_sys::general as raw;
-use platform::arch::trap::{self, FaultAccess, Irq, TrapFrame, TrapHandlers};
+use platform::arch::trap::{self, FaultAccess, Irq, TrapFrame, TrapHandlers, PF_PRESENT, PF_USER};
 use process::signal::{SigInfo, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
 use process::Signal;
 
@@ -75,11 +75,33 @@ fn fault_signal(signal: Signal, code: u32, addr: u64) {
     signal::force(signal, info);
 }
 
+/// Keeps what signal frames report about this exception (see
+/// [`crate::task::FaultState`]).
+/// A page fault on a kernel-half address always claims the page was present,
+/// as Linux does, so the error code does not reveal which kernel pages exist.
+fn remember_fault(frame: &TrapFrame, vector: u8, fault_addr: Option<u64>) {
+    let task = sched::current();
+    let mut signals = task.signals.lock();
+    let last = &mut signals.last_fault;
+    last.trapno = u64::from(vector);
+    last.error_code = frame.error_code;
+    if let Some(addr) = fault_addr {
+        last.error_code |= PF_USER;
+        if addr >= platform::mm::user::USER_SPACE_END {
+            last.error_code |= PF_PRESENT;
+        }
+        last.cr2 = addr;
+    }
+}
+
 /// An exception in user mode becomes the signal Linux sends for it.
 fn user_exception(frame: &mut TrapFrame, vector: u8) {
+    let page_fault =
+        (vector == trap::PAGE_FAULT_VECTOR).then(|| core::mem::take(&mut *LAST_FAULT.lock()));
+    remember_fault(frame, vector, page_fault.map(|(addr, _)| addr));
     match vector {
         trap::PAGE_FAULT_VECTOR => {
-            let (addr, kind) = core::mem::take(&mut *LAST_FAULT.lock());
+            let (addr, kind) = page_fault.unwrap_or_default();
             match kind {
                 Some(FaultKind::Forbidden) => fault_signal(SIGSEGV, raw::SEGV_ACCERR, addr),
                 Some(FaultKind::Io) => fault_signal(SIGBUS, raw::BUS_ADRERR, addr),

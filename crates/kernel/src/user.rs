@@ -7,11 +7,22 @@ use alloc::vec::Vec;
 
 use bytemuck::{Pod, Zeroable};
 use platform::arch::usercopy::{self, CStrError};
+use platform::mm::user::USER_SPACE_END;
 use vfs::path::PATH_MAX;
 use vfs::{Errno, Error, Result};
 
 fn efault<T>(_: T) -> Error {
     Errno::EFAULT.into()
+}
+
+/// Linux's `access_ok`: EFAULT unless `[addr, addr + len)` ends at or below
+/// the end of user space without wrapping; an empty range must start there
+/// too. Returns `len`, which the check keeps far below `isize::MAX`.
+pub fn check_access(addr: u64, len: u64) -> Result<usize> {
+    match addr.checked_add(len) {
+        Some(end) if end <= USER_SPACE_END => Ok(len as usize),
+        _ => Err(Errno::EFAULT.into()),
+    }
 }
 
 /// Copies a plain-data value out of user memory.

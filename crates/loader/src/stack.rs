@@ -49,6 +49,9 @@ pub struct InitialStack {
     pub args: (u64, u64),
     /// Where the environment's strings start and end (/proc/<pid>/environ).
     pub env: (u64, u64),
+    /// The auxiliary vector as laid out on the stack, `AT_NULL` pair
+    /// included (/proc/<pid>/auxv).
+    pub auxv: Vec<u8>,
 }
 
 /// Checks exec's limits on argv and envp: E2BIG when over.
@@ -109,6 +112,7 @@ pub fn build(
     table.push(0);
     table.extend_from_slice(&env_ptrs);
     table.push(0);
+    let auxv_start = table.len() * WORD;
     for (key, value) in auxv {
         table.push(key);
         table.push(value);
@@ -123,11 +127,13 @@ pub fn build(
 
     let args_start = arg_ptrs.first().copied().unwrap_or(args_end);
     let env_start = env_ptrs.first().copied().unwrap_or(env_end);
+    let auxv = bytes[auxv_start..table.len() * WORD].to_vec();
     Ok(InitialStack {
         bytes,
         sp,
         args: (args_start, args_end),
         env: (env_start, env_end),
+        auxv,
     })
 }
 

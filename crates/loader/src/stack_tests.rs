@@ -66,6 +66,18 @@ fn auxv_carries_random_execfn_and_ends_with_null() {
 }
 
 #[test]
+fn saved_auxv_is_the_vector_on_the_stack() {
+    let stack = sample();
+    let offset = 56;
+    assert_eq!(stack.auxv.len() % 16, 0);
+    assert_eq!(
+        stack.bytes[offset..offset + stack.auxv.len()],
+        stack.auxv[..]
+    );
+    assert_eq!(stack.auxv[stack.auxv.len() - 16..], [0; 16]);
+}
+
+#[test]
 fn cmdline_range_covers_the_argument_strings() {
     let stack = sample();
     let (start, end) = stack.args;

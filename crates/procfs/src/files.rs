@@ -120,6 +120,10 @@ fn generate_pid_file(source: &dyn PidSource, task: Task, file: PidFile) -> Resul
             check_may_inspect(source, &task)?;
             source.environ(task.tgid).ok_or_else(gone)?
         }
+        PidFile::Auxv => {
+            check_may_inspect(source, &task)?;
+            source.auxv(task.tgid).ok_or_else(gone)?
+        }
         PidFile::Maps => maps::pid_maps(&source.maps(task.tgid).ok_or_else(gone)?),
         PidFile::Mounts | PidFile::MountInfo => {
             // A zombie has no mount namespace left: Linux says EINVAL.

@@ -70,6 +70,7 @@ pub enum PidFile {
     Cmdline,
     Comm,
     Environ,
+    Auxv,
     Maps,
     Mounts,
     MountInfo,
@@ -155,7 +156,7 @@ impl Node {
             },
             Node::PidFile(_, file) => match file {
                 PidFile::Comm => 0o644,
-                PidFile::Environ => 0o400,
+                PidFile::Environ | PidFile::Auxv => 0o400,
                 _ => 0o444,
             },
         }

@@ -14,7 +14,7 @@ use crate::node::{Node, PidFile, Task};
 use crate::source::{PidSource, ProcessLink};
 
 /// How many entries a PID directory has.
-const PID_ENTRY_COUNT: usize = 16;
+const PID_ENTRY_COUNT: usize = 17;
 
 /// The entries of a PID directory, in listing order. A thread directory
 /// (under `task/`) has all but `task`. Built on the stack: every lookup on
@@ -28,6 +28,7 @@ fn entries(task: Task) -> ArrayVec<(&'static str, Node), PID_ENTRY_COUNT> {
         ("fd", Node::FdDir(task)),
         ("fdinfo", Node::FdInfoDir(task)),
         ("environ", Node::PidFile(task, PidFile::Environ)),
+        ("auxv", Node::PidFile(task, PidFile::Auxv)),
         ("status", Node::PidFile(task, PidFile::Status)),
         ("limits", Node::PidFile(task, PidFile::Limits)),
         ("comm", Node::PidFile(task, PidFile::Comm)),

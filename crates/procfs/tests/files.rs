@@ -88,6 +88,19 @@ fn cmdline_and_environ_are_nul_separated_bytes() {
 }
 
 #[test]
+fn auxv_is_the_saved_vector_for_the_owner_only() {
+    let (source, fs) = setup();
+    let words: [u64; 4] = [6, 4096, 0, 0]; // AT_PAGESZ 4096, AT_NULL
+    let bytes: Vec<u8> = words.iter().flat_map(|word| word.to_ne_bytes()).collect();
+    source.with(|state| state.processes.get_mut(&42).unwrap().auxv = bytes.clone());
+    assert_eq!(read_chunked(&fs, "42/auxv", 5).unwrap(), bytes);
+    assert_eq!(walk(&fs, "42/auxv").unwrap().stat().unwrap().mode, 0o100400);
+    set_owner(&source, 1, ROOT);
+    source.set_current(42, 42, USER);
+    assert_eq!(errno(read_chunked(&fs, "1/auxv", 64)), Errno::EACCES);
+}
+
+#[test]
 fn comm_is_writable_by_the_process_itself() {
     let (source, fs) = setup();
     let file = open_write(&fs, "42/comm").unwrap();

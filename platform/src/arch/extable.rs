@@ -56,7 +56,7 @@ pub fn len() -> usize {
 /// Reads a `u64` at `addr`, returning `None` if the read faults. Used to
 /// check the fault-and-fixup path itself; `addr` must not be memory with
 /// read side effects (device registers).
-pub(crate) fn probe_read_u64(addr: u64) -> Option<u64> {
+pub fn probe_read_u64(addr: u64) -> Option<u64> {
     let value: u64;
     let failed: u64;
     // SAFETY: the load either succeeds or faults; a fault at label 2 resumes

@@ -13,8 +13,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::Once;
 use x86_64::registers::control::Cr2;
+use x86_64::registers::rflags::RFlags;
 
-use super::extable;
+use super::{extable, usercopy};
 use crate::{apic, power, serial, time};
 
 /// The registers saved on every trap, lowest address first.
@@ -111,9 +112,9 @@ pub enum Irq {
 }
 
 /// Page-fault error code bits (SDM vol. 3, 4.7).
-const PF_PRESENT: u64 = 1 << 0;
+pub const PF_PRESENT: u64 = 1 << 0;
 const PF_WRITE: u64 = 1 << 1;
-const PF_USER: u64 = 1 << 2;
+pub const PF_USER: u64 = 1 << 2;
 const PF_INSTRUCTION: u64 = 1 << 4;
 
 /// What a faulting access was.
@@ -297,10 +298,25 @@ pub fn syscall_dispatch(frame: &mut TrapFrame) {
     (handlers.return_to_user)(frame);
 }
 
+/// Whether a kernel-mode page fault is SMAP refusing an access to a present
+/// user page outside the user-copy routines (which run with RFLAGS.AC set).
+/// No page-table change can make such an access legal, so it goes straight
+/// to the exception table (or stops the kernel) instead of being retried.
+fn is_smap_violation(frame: &TrapFrame, addr: u64, access: FaultAccess) -> bool {
+    !frame.is_user()
+        && !access.user
+        && access.present
+        && addr < usercopy::USER_ADDR_LIMIT
+        && usercopy::smap_enabled()
+        && frame.rflags & RFlags::ALIGNMENT_CHECK.bits() == 0
+}
+
 fn page_fault(frame: &mut TrapFrame) {
     let addr = Cr2::read_raw();
     let access = FaultAccess::from_error_code(frame.error_code);
-    if let Some(handlers) = HANDLERS.get() {
+    if is_smap_violation(frame, addr, access) {
+        log::error!("SMAP refused a kernel access to user address {addr:#x}");
+    } else if let Some(handlers) = HANDLERS.get() {
         if (handlers.page_fault)(frame, addr, access) {
             return;
         }

@@ -13,9 +13,12 @@
 //! - `VMAP_BASE..+VMAP_SIZE`: mappings made with [`map`] (stacks, scratch)
 //! - `0xffff_ffff_8000_0000`: the kernel image
 
+use core::ops::Range;
+
 use spin::Once;
 use x86_64::registers::control::{Cr3, Cr3Flags, Cr4, Cr4Flags};
 use x86_64::structures::paging::mapper::{MapToError, TranslateResult};
+use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{
     FrameAllocator, Mapper, OffsetPageTable, Page, PageSize, PageTable, PageTableFlags, PhysFrame,
     Size2MiB, Size4KiB, Translate,
@@ -39,6 +42,13 @@ pub const SCRATCH_PAGES: u64 = 16;
 /// [`reserve_kernel_range`] hands out addresses from here on.
 const VMAP_ALLOC_START: u64 = VMAP_BASE + (1 << 20);
 const KERNEL_HALF_FIRST_ENTRY: usize = 256;
+/// Bits of an address below the first page-table index, and bits per index.
+const PAGE_SHIFT: u32 = 12;
+const TABLE_INDEX_BITS: u32 = 9;
+/// The PML4 index starts at bit 39.
+const PML4_SHIFT: u32 = PAGE_SHIFT + 3 * TABLE_INDEX_BITS;
+/// Bits 63..48 of a kernel-half address, which copy bit 47.
+const SIGN_EXTENSION: u64 = 0xffff_0000_0000_0000;
 const PAGE_SIZE: u64 = Size4KiB::SIZE;
 
 /// Why a mapping request failed.
@@ -283,6 +293,80 @@ fn map_kernel_image(mapper: &mut OffsetPageTable, boot: &BootInfo) {
             }
         }
     }
+}
+
+/// The kernel image's sections, as the linker script bounds them (page
+/// aligned): text, read-only data (with the exception table), and data with
+/// bss.
+#[derive(Clone, Debug)]
+pub struct KernelSections {
+    pub text: Range<u64>,
+    pub rodata: Range<u64>,
+    pub data: Range<u64>,
+}
+
+pub fn kernel_sections() -> KernelSections {
+    KernelSections {
+        text: core::ptr::addr_of!(__text_start) as u64..core::ptr::addr_of!(__text_end) as u64,
+        rodata: core::ptr::addr_of!(__rodata_start) as u64
+            ..core::ptr::addr_of!(__rodata_end) as u64,
+        data: core::ptr::addr_of!(__data_start) as u64..core::ptr::addr_of!(__kernel_end) as u64,
+    }
+}
+
+/// Walks the kernel half of the kernel page tables and returns the first
+/// page (of any size) that is both writable and executable, counting the
+/// flags of every level as the MMU does; `None` when W^X holds everywhere.
+pub fn find_writable_executable() -> Option<VirtAddr> {
+    let _guard = TABLES.lock();
+    let table = |frame: PhysAddr| -> &'static PageTable {
+        // SAFETY: page tables are in the direct map, and `TABLES` keeps the
+        // kernel half from changing while they are read.
+        unsafe { &*phys_to_virt(frame).as_ptr::<PageTable>() }
+    };
+    let pml4 = table(kernel_pml4().start_address());
+    pml4.iter()
+        .enumerate()
+        .skip(KERNEL_HALF_FIRST_ENTRY)
+        .find_map(|(index, entry)| {
+            let base = SIGN_EXTENSION | ((index as u64) << PML4_SHIFT);
+            walk_level(table, entry, base, 3, entry.flags())
+        })
+}
+
+/// Looks below one entry, with `depth` levels of tables under it (3 for a
+/// PML4 entry, 0 for a page-table entry), for a writable and executable
+/// page; `flags` has WRITABLE only if every level so far has it, and
+/// NO_EXECUTE if any level has it.
+fn walk_level(
+    table: impl Fn(PhysAddr) -> &'static PageTable + Copy,
+    entry: &PageTableEntry,
+    base: u64,
+    depth: u32,
+    flags: PageTableFlags,
+) -> Option<VirtAddr> {
+    if !entry.flags().contains(PageTableFlags::PRESENT) {
+        return None;
+    }
+    let is_leaf = depth == 0 || entry.flags().contains(PageTableFlags::HUGE_PAGE);
+    if is_leaf {
+        let writable = flags.contains(PageTableFlags::WRITABLE);
+        let executable = !flags.contains(PageTableFlags::NO_EXECUTE);
+        return (writable && executable).then(|| VirtAddr::new_truncate(base));
+    }
+    let next = table(entry.addr());
+    for (index, child) in next.iter().enumerate() {
+        let child_flags = child.flags();
+        let mut combined = flags | (child_flags & PageTableFlags::NO_EXECUTE);
+        if !child_flags.contains(PageTableFlags::WRITABLE) {
+            combined.remove(PageTableFlags::WRITABLE);
+        }
+        let child_base = base | ((index as u64) << (PAGE_SHIFT + TABLE_INDEX_BITS * (depth - 1)));
+        if let Some(page) = walk_level(table, child, child_base, depth - 1, combined) {
+            return Some(page);
+        }
+    }
+    None
 }
 
 /// The physical address `addr` maps to in the kernel page tables.

@@ -10,6 +10,7 @@
 mod fs;
 mod mm;
 mod platform;
+mod protections;
 mod user;
 
 use alloc::string::String;
@@ -31,6 +32,7 @@ const SUITES: &[&[Test]] = &[
     user::TESTS,
     fs::TESTS,
     mm::TESTS,
+    protections::TESTS,
     crate::task::count::TESTS,
 ];
 

@@ -63,6 +63,8 @@ pub struct MmInner {
     /// Where argv and envp strings live (for /proc/<pid>/cmdline and environ).
     pub args: (u64, u64),
     pub env: (u64, u64),
+    /// The auxiliary vector exec gave the program (/proc/<pid>/auxv).
+    pub auxv: Arc<[u8]>,
     pub start_code: u64,
     pub end_code: u64,
     /// As Linux reports them: the highest segment's start, and the end of
@@ -88,6 +90,7 @@ impl Mm {
                 brk: 0,
                 args: (0, 0),
                 env: (0, 0),
+                auxv: Arc::from(&[][..]),
                 start_code: 0,
                 end_code: 0,
                 start_data: 0,
@@ -157,6 +160,7 @@ impl Mm {
             copy.brk = parent.brk;
             copy.args = parent.args;
             copy.env = parent.env;
+            copy.auxv = parent.auxv.clone();
             copy.start_code = parent.start_code;
             copy.end_code = parent.end_code;
             copy.start_data = parent.start_data;

@@ -10,7 +10,7 @@ use bytemuck::{Pod, Zeroable};
 use linux_raw_sys::general as raw;
 use platform::arch::fpu::{self, FpuState};
 use platform::arch::gdt::{USER_CODE_SELECTOR, USER_DATA_SELECTOR};
-use platform::arch::trap::{TrapFrame, SYSCALL_VECTOR};
+use platform::arch::trap::TrapFrame;
 use process::signal::{SigAction, SigInfo, SigSet, Signal};
 use vfs::{Errno, Result};
 
@@ -125,11 +125,12 @@ pub fn setup(
     info: &SigInfo,
     action: &SigAction,
 ) -> Result<()> {
-    let (old_mask, altstack) = {
+    let (old_mask, altstack, last_fault) = {
         let signals = task.signals.lock();
         (
             signals.saved_mask.unwrap_or(signals.blocked),
             signals.altstack,
+            signals.last_fault,
         )
     };
 
@@ -188,15 +189,12 @@ pub fn setup(
             rip: frame.rip,
             eflags: frame.rflags,
             segments: frame.cs | (frame.ss << 48),
-            // A system call frame keeps its number there; no error to tell.
-            err: if frame.vector == SYSCALL_VECTOR {
-                0
-            } else {
-                frame.error_code
-            },
-            trapno: frame.vector,
+            // The thread's last exception, not whatever entered the kernel
+            // this time (a system call or an interrupt).
+            err: last_fault.error_code,
+            trapno: last_fault.trapno,
             oldmask: old_mask.bits(),
-            cr2: if info.code > 0 { info.addr } else { 0 },
+            cr2: last_fault.cr2,
             fpstate: fpu_addr,
             reserved: [0; 8],
         },

@@ -93,7 +93,18 @@ fn with_buffer(len: usize, transfer: impl FnOnce(&mut [u8]) -> SysResult) -> Sys
 }
 
 /// Reads into user memory at `addr`, chunk by chunk; stops at a short read.
-fn read_to_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> SysResult {
+/// What Linux's `vfs_read` and `vfs_write` check before anything else: EBADF
+/// for a file not open in that direction, then EFAULT for a buffer that is
+/// not wholly in user space, whatever the file. Returns the length.
+fn check_transfer(allowed: bool, addr: u64, len: u64) -> Result<usize> {
+    if !allowed {
+        return Err(Errno::EBADF.into());
+    }
+    user::check_access(addr, len)
+}
+
+fn read_to_user(file: &OpenFile, addr: u64, len: u64, offset: Option<i64>) -> SysResult {
+    let len = check_transfer(file.flags().can_read(), addr, len)?;
     check_span(offset, len)?;
     with_buffer(len, |buf| read_chunks(file, addr, len, offset, buf))
 }
@@ -133,7 +144,8 @@ fn read_chunks(
     Ok(done)
 }
 
-fn write_from_user(file: &OpenFile, addr: u64, len: usize, offset: Option<i64>) -> SysResult {
+fn write_from_user(file: &OpenFile, addr: u64, len: u64, offset: Option<i64>) -> SysResult {
+    let len = check_transfer(file.flags().can_write(), addr, len)?;
     check_span(offset, len)?;
     with_buffer(len, |buf| write_chunks(file, addr, len, offset, buf))
 }
@@ -171,11 +183,11 @@ fn check_len(len: u64) -> Result<usize> {
 }
 
 pub fn sys_read(fd: u64, addr: u64, len: u64) -> SysResult {
-    read_to_user(&*file(fd)?, addr, check_len(len)?, None)
+    read_to_user(&*file(fd)?, addr, len, None)
 }
 
 pub fn sys_write(fd: u64, addr: u64, len: u64) -> SysResult {
-    write_from_user(&*file(fd)?, addr, check_len(len)?, None)
+    write_from_user(&*file(fd)?, addr, len, None)
 }
 
 pub fn sys_pread64(fd: u64, addr: u64, len: u64, offset: u64) -> SysResult {
@@ -183,7 +195,7 @@ pub fn sys_pread64(fd: u64, addr: u64, len: u64, offset: u64) -> SysResult {
     if offset < 0 {
         return Err(Errno::EINVAL.into());
     }
-    read_to_user(&*file(fd)?, addr, check_len(len)?, Some(offset))
+    read_to_user(&*file(fd)?, addr, len, Some(offset))
 }
 
 pub fn sys_pwrite64(fd: u64, addr: u64, len: u64, offset: u64) -> SysResult {
@@ -191,7 +203,7 @@ pub fn sys_pwrite64(fd: u64, addr: u64, len: u64, offset: u64) -> SysResult {
     if offset < 0 {
         return Err(Errno::EINVAL.into());
     }
-    write_from_user(&*file(fd)?, addr, check_len(len)?, Some(offset))
+    write_from_user(&*file(fd)?, addr, len, Some(offset))
 }
 
 /// The iovecs of a readv/writev, with the span they cover checked at `offset`.
@@ -209,7 +221,7 @@ pub fn sys_readv(fd: u64, iov: u64, count: u64, offset: Option<i64>) -> SysResul
     let mut total = 0;
     for vec in iovecs_at(iov, count, offset)? {
         let at = offset.map(|o| o + total as i64);
-        let got = read_to_user(&file, vec.base, vec.len as usize, at)?;
+        let got = read_to_user(&file, vec.base, vec.len, at)?;
         total += got;
         if got < vec.len as usize {
             break;
@@ -223,7 +235,7 @@ pub fn sys_writev(fd: u64, iov: u64, count: u64, offset: Option<i64>) -> SysResu
     let mut total = 0;
     for vec in iovecs_at(iov, count, offset)? {
         let at = offset.map(|o| o + total as i64);
-        let wrote = write_from_user(&file, vec.base, vec.len as usize, at)?;
+        let wrote = write_from_user(&file, vec.base, vec.len, at)?;
         total += wrote;
         if wrote < vec.len as usize {
             break;

@@ -161,6 +161,7 @@ fn load_executable(
         let mut inner = mm.lock();
         inner.args = stack.args;
         inner.env = stack.env;
+        inner.auxv = stack.auxv.into();
         inner.start_stack = stack.sp;
     }
 

@@ -180,6 +180,8 @@ fn build_task(
         let parent_signals = parent_task.signals.lock();
         let mut signals = task.signals.lock();
         signals.blocked = parent_signals.blocked;
+        // Linux copies the whole thread state, last fault included.
+        signals.last_fault = parent_signals.last_fault;
         // A new thread has a stack of its own to set up; a forked child (or
         // a vfork child, which borrows its parent's stack) keeps the
         // alternate stack too, as on Linux.

@@ -46,6 +46,18 @@ pub struct AltStack {
     pub flags: u32,
 }
 
+/// What the thread's last exception in user mode left behind, as Linux keeps
+/// it per thread: every later signal frame shows it in `sigcontext` (trapno,
+/// err, cr2) until the next exception replaces it. A thread that never
+/// faulted shows zeros, never the vector of whatever entered the kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaultState {
+    pub trapno: u64,
+    pub error_code: u64,
+    /// The address of the last page fault.
+    pub cr2: u64,
+}
+
 /// Per-thread signal state.
 #[derive(Default)]
 pub struct TaskSignals {
@@ -54,6 +66,7 @@ pub struct TaskSignals {
     pub altstack: AltStack,
     /// The mask to restore after `rt_sigsuspend`/`ppoll` return through a handler.
     pub saved_mask: Option<SigSet>,
+    pub last_fault: FaultState,
 }
 
 /// A sleep cut short by a signal that ran no handler (a stop, then

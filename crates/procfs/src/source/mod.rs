@@ -65,6 +65,10 @@ pub trait PidSource: Send + Sync {
     /// is gone or has no address space.
     fn environ(&self, tgid: u32) -> Option<Vec<u8>>;
 
+    /// The auxiliary vector the program was started with, as native-endian
+    /// `(type, value)` word pairs ending with `AT_NULL`; empty for a zombie.
+    fn auxv(&self, tgid: u32) -> Option<Vec<u8>>;
+
     /// The target of `exe`, `cwd` or `root`; `None` when the process is gone
     /// or has no such thing (a zombie has no `exe`).
     fn link(&self, tgid: u32, link: ProcessLink) -> Option<String>;

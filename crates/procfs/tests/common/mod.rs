@@ -16,6 +16,7 @@ pub struct FakeProcess {
     pub threads: BTreeMap<u32, ProcessInfo>,
     pub cmdline: Vec<u8>,
     pub environ: Option<Vec<u8>>,
+    pub auxv: Vec<u8>,
     pub exe: Option<String>,
     pub cwd: Option<String>,
     pub root: Option<String>,
@@ -187,6 +188,10 @@ impl PidSource for FakeSource {
 
     fn environ(&self, tgid: u32) -> Option<Vec<u8>> {
         self.with(|state| state.processes.get(&tgid)?.environ.clone())
+    }
+
+    fn auxv(&self, tgid: u32) -> Option<Vec<u8>> {
+        self.with(|state| Some(state.processes.get(&tgid)?.auxv.clone()))
     }
 
     fn link(&self, tgid: u32, link: ProcessLink) -> Option<String> {
