@@ -94,6 +94,8 @@ pub struct Userland {
     pub contracts: Vec<Contract>,
     pub bench: Option<PathBuf>,
     pub fuzz: Option<PathBuf>,
+    /// `userland/limits`: the resource hog of the `limits` stage.
+    pub hog: Option<PathBuf>,
 }
 
 /// Every contract test source, sorted by `area/name`.
@@ -141,6 +143,7 @@ pub fn userland() -> Result<Userland> {
     let init = compile_dir(&root.join("userland/init"), &out.join("init"), &headers)?;
     let bench = compile_dir(&root.join("userland/bench"), &out.join("bench"), &headers)?;
     let fuzz = compile_dir(&root.join("userland/fuzz"), &out.join("fuzz"), &headers)?;
+    let hog = compile_dir(&root.join("userland/limits"), &out.join("hog"), &headers)?;
     let contracts = contracts()?;
     if contracts
         .iter()
@@ -161,6 +164,7 @@ pub fn userland() -> Result<Userland> {
         contracts,
         bench,
         fuzz,
+        hog,
     })
 }
 
@@ -234,6 +238,10 @@ pub fn initramfs(userland: &Userland) -> Result<PathBuf> {
     if let Some(fuzz) = &userland.fuzz {
         entries.push(Entry::dir("fuzz", 0o755));
         entries.push(Entry::file("fuzz/fuzz", 0o755, fs::read(fuzz)?));
+    }
+    if let Some(hog) = &userland.hog {
+        entries.push(Entry::dir("limits", 0o755));
+        entries.push(Entry::file("limits/hog", 0o755, fs::read(hog)?));
     }
     if let Some(bench) = &userland.bench {
         entries.push(Entry::file("bin/kestrel-bench", 0o755, fs::read(bench)?));

@@ -6,12 +6,14 @@
 //! - `boot`: a plain PVH boot reaches the kernel banner;
 //! - `contracts`: the contract suite, on the host's Linux and in one boot of the guest;
 //! - `session`: a scripted BusyBox shell session over the serial console;
+//! - `limits`: the shell drives a small guest to its resource limits (see [`limits`]);
 //! - `fuzz`: a short run of the guest syscall fuzzer (see `crate::fuzz`).
 
 mod boot;
 mod contracts;
 mod host;
 mod ktest;
+mod limits;
 mod session;
 
 pub use boot::BANNER_WORD;
@@ -27,7 +29,15 @@ use crate::util::{self, Result};
 use crate::{bail, linux, symbolize};
 
 /// Every stage, in the order they run.
-const STAGES: [&str; 6] = ["host", "ktest", "boot", "contracts", "session", "fuzz"];
+const STAGES: [&str; 7] = [
+    "host",
+    "ktest",
+    "boot",
+    "contracts",
+    "session",
+    "limits",
+    "fuzz",
+];
 /// The stages `--quick` runs.
 const QUICK_STAGES: [&str; 3] = ["host", "ktest", "boot"];
 /// The stages that make sense for a Linux guest.
@@ -181,6 +191,7 @@ fn run_stage(stage: &str, guest: &Guest, opts: &Options) -> Report {
         "boot" => boot::run(guest),
         "contracts" => contracts::run(guest),
         "session" => session::run(guest, opts.bless),
+        "limits" => limits::run(guest),
         "fuzz" => crate::fuzz::stage(guest),
         _ => Report::broken(stage_name(stage), "unknown stage"),
     }

@@ -42,8 +42,8 @@ use script::Step;
 
 const APPEND: &str = "loglevel=warn";
 /// Set from the first prompt on; written so that its echo does not contain it.
-const PROMPT: &str = "@@> ";
-const SET_PROMPT: &str = "PS1='@@''> '\n";
+pub(super) const PROMPT: &str = "@@> ";
+pub(super) const SET_PROMPT: &str = "PS1='@@''> '\n";
 const WILDCARD: &str = "{{*}}";
 /// The transcript's last line when the guest powered off after a command.
 const POWERED_OFF: &str = "<powered off>";
@@ -187,7 +187,7 @@ fn drive(
     (blocks, problem)
 }
 
-fn at_prompt(out: &str) -> bool {
+pub(super) fn at_prompt(out: &str) -> bool {
     strip_controls(out).ends_with(PROMPT)
 }
 
