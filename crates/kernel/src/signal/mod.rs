@@ -175,6 +175,12 @@ fn wake_a_taker(process: &Arc<Process>, signal: Signal) {
     }
 }
 
+/// Whether `task` or its process has a SIGKILL waiting.
+pub fn kill_pending(task: &Task) -> bool {
+    task.signals.lock().pending.set().contains(SIGKILL)
+        || task.process.shared_pending.lock().set().contains(SIGKILL)
+}
+
 /// Makes another thread of the group exit (exit_group, exec).
 pub fn kill_thread(task: &Arc<Task>) {
     let info = SigInfo {

@@ -156,6 +156,11 @@ fn build_task(
         return Err(Errno::EPERM.into());
     }
 
+    // A SIGKILL that reached the parent during the fork (`kill -9 -1` of a
+    // fork bomb) must not miss the child: as Linux, the fork fails instead.
+    if signal::kill_pending(parent_task) {
+        return Err(Errno::EINTR.into());
+    }
     let process = if flags.contains(CloneFlags::THREAD) {
         parent.clone()
     } else {
