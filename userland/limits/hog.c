@@ -1,6 +1,7 @@
 /*
  * hog - uses up one kind of resource until the kernel refuses more, then
- * says what refused it. The `limits` test stage runs it from the shell,
+ * says what refused it. The `limits` test stage runs it from the shell
+ * (as /bin/kestrel-hog),
  * several at once, to drive the kernel to its limits; the kernel must
  * answer with an errno or by killing a hog, and live on.
  *

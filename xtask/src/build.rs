@@ -240,8 +240,7 @@ pub fn initramfs(userland: &Userland) -> Result<PathBuf> {
         entries.push(Entry::file("fuzz/fuzz", 0o755, fs::read(fuzz)?));
     }
     if let Some(hog) = &userland.hog {
-        entries.push(Entry::dir("limits", 0o755));
-        entries.push(Entry::file("limits/hog", 0o755, fs::read(hog)?));
+        entries.push(Entry::file("bin/kestrel-hog", 0o755, fs::read(hog)?));
     }
     if let Some(bench) = &userland.bench {
         entries.push(Entry::file("bin/kestrel-bench", 0o755, fs::read(bench)?));
