@@ -20,7 +20,7 @@ pub const USAGE: &str = "\
 usage: cargo xtask fuzz-host [TARGET...] [--seconds N]
 
   TARGET        a host fuzz target (default: all of them, in this order):
-                cpio, ldisc
+                cpio, ldisc, elf
   --seconds N   how long each target runs (default 600)
 ";
 
@@ -30,7 +30,7 @@ struct Target {
     dir: &'static str,
 }
 
-const TARGETS: [Target; 2] = [
+const TARGETS: [Target; 3] = [
     Target {
         name: "cpio",
         dir: "crates/initramfs/fuzz",
@@ -38,6 +38,10 @@ const TARGETS: [Target; 2] = [
     Target {
         name: "ldisc",
         dir: "crates/tty/fuzz",
+    },
+    Target {
+        name: "elf",
+        dir: "crates/loader/fuzz",
     },
 ];
 
