@@ -20,7 +20,7 @@ pub const USAGE: &str = "\
 usage: cargo xtask fuzz-host [TARGET...] [--seconds N]
 
   TARGET        a host fuzz target (default: all of them, in this order):
-                cpio, ldisc, elf
+                cpio, ldisc, elf, path
   --seconds N   how long each target runs (default 600)
 ";
 
@@ -30,7 +30,7 @@ struct Target {
     dir: &'static str,
 }
 
-const TARGETS: [Target; 3] = [
+const TARGETS: [Target; 4] = [
     Target {
         name: "cpio",
         dir: "crates/initramfs/fuzz",
@@ -42,6 +42,10 @@ const TARGETS: [Target; 3] = [
     Target {
         name: "elf",
         dir: "crates/loader/fuzz",
+    },
+    Target {
+        name: "path",
+        dir: "crates/vfs/fuzz",
     },
 ];
 
