@@ -20,7 +20,7 @@ pub const USAGE: &str = "\
 usage: cargo xtask fuzz-host [TARGET...] [--seconds N]
 
   TARGET        a host fuzz target (default: all of them, in this order):
-                cpio, ldisc, elf, path
+                cpio, ldisc, elf, path, readdir
   --seconds N   how long each target runs (default 600)
 ";
 
@@ -30,7 +30,7 @@ struct Target {
     dir: &'static str,
 }
 
-const TARGETS: [Target; 4] = [
+const TARGETS: [Target; 5] = [
     Target {
         name: "cpio",
         dir: "crates/initramfs/fuzz",
@@ -46,6 +46,10 @@ const TARGETS: [Target; 4] = [
     Target {
         name: "path",
         dir: "crates/vfs/fuzz",
+    },
+    Target {
+        name: "readdir",
+        dir: "crates/procfs/fuzz",
     },
 ];
 
