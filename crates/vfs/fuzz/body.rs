@@ -4,7 +4,7 @@
 //! loops, links climbing out of `/jail`), and each path resolution is
 //! checked against the rules of `vfs::path`.
 //!
-//! Every operation is one byte, `op % 5`, then its arguments. A caller byte
+//! Every operation is one byte, `op % 6`, then its arguments. A caller byte
 //! picks, by its value modulo 4, the root and working directory: `/` and
 //! `/`, `/` and `/home/user`, `/jail` and `/jail/inner`, `/mnt` and `/mnt`.
 //! A string is a length byte and that many bytes, cut at a NUL and read as
@@ -17,19 +17,29 @@
 //! | 2  | caller, path, target | create a symlink at `path`                |
 //! | 3  | caller, path     | mkdir                                         |
 //! | 4  | caller, n, path  | resolve `path` repeated `n * 16` times        |
+//! | 5  | caller, f, path  | open with the flags `OPEN_FLAGS[f % 5]`       |
 
 use std::sync::Arc;
 
 use tmpfs::Tmpfs;
 use vfs::path::{NAME_MAX, PATH_MAX};
 use vfs::{
-    Caller, Clock, Credentials, Errno, FileType, LastComponent, MountFlags, PathNode, Result,
-    Timespec, Vfs,
+    Caller, Clock, Credentials, Errno, FileType, LastComponent, MountFlags, OpenFlags, PathNode,
+    Result, Timespec, Vfs,
 };
 
-const OPERATIONS: u8 = 5;
+const OPERATIONS: u8 = 6;
 const REPEAT_UNIT: usize = 16;
 const UNREACHABLE: &str = "(unreachable)";
+const OPEN_FLAGS: [OpenFlags; 5] = [
+    OpenFlags::CREAT.union(OpenFlags::WRONLY),
+    OpenFlags::CREAT
+        .union(OpenFlags::EXCL)
+        .union(OpenFlags::RDWR),
+    OpenFlags::CREAT.union(OpenFlags::NOFOLLOW),
+    OpenFlags::DIRECTORY,
+    OpenFlags::PATH.union(OpenFlags::NOFOLLOW),
+];
 
 struct ZeroClock;
 
@@ -169,9 +179,13 @@ pub fn run(data: &[u8]) {
                 }
                 check_resolve(&tree.vfs, &caller, &path);
             }
-            _ => {
+            4 => {
                 let count = usize::from(bytes.next().unwrap_or(0)) * REPEAT_UNIT;
                 check_resolve(&tree.vfs, &caller, &string(&mut bytes).repeat(count));
+            }
+            _ => {
+                let flags = OPEN_FLAGS[usize::from(bytes.next().unwrap_or(0)) % OPEN_FLAGS.len()];
+                check_open(&tree.vfs, &caller, &string(&mut bytes), flags);
             }
         }
     }
@@ -293,4 +307,42 @@ fn check_parent(vfs: &Vfs, caller: &Caller, path: &str) {
         }
         LastComponent::Dot | LastComponent::DotDot => {}
     }
+}
+
+/// An open (creating or not) ends where resolving the path again leads,
+/// inside the root, at a node of the kind the flags ask for.
+fn check_open(vfs: &Vfs, caller: &Caller, path: &str, flags: OpenFlags) {
+    let file = match vfs.open(caller, path, flags, 0o644) {
+        Ok(file) => file,
+        Err(error) => {
+            let allowed = [
+                Errno::ENOENT,
+                Errno::ENOTDIR,
+                Errno::ELOOP,
+                Errno::ENAMETOOLONG,
+                Errno::EEXIST,
+                Errno::EISDIR,
+            ];
+            assert!(
+                allowed.contains(&error.errno),
+                "open {path:?} {flags:?}: {error}"
+            );
+            return;
+        }
+    };
+    let node = file.node();
+    let follow = !flags.contains(OpenFlags::NOFOLLOW);
+    if follow {
+        assert!(
+            !is_symlink(node),
+            "open {path:?} {flags:?} ended at a symlink"
+        );
+    }
+    if flags.contains(OpenFlags::DIRECTORY) {
+        assert!(node.is_dir(), "open {path:?} {flags:?}");
+    }
+    check_reachable(vfs, caller, node, path);
+    let again = vfs.resolve(caller, path, follow);
+    let same = again.as_ref().is_ok_and(|other| other.same_place(node));
+    assert!(same, "open {path:?} {flags:?} and resolve disagree");
 }
