@@ -3,7 +3,7 @@
 //! /proc over the fake source of `tests/common`, whose processes spawn and
 //! exit between the steps of a listing of the root.
 //!
-//! | op (`% 6`) | arguments   | operation                                     |
+//! | op (`% 7`) | arguments   | operation                                     |
 //! |------------|-------------|-----------------------------------------------|
 //! | 0          | hi lo       | spawn PID `hi * 256 + lo + 1` (if free)       |
 //! | 1          | i           | the `i`-th live process exits                 |
@@ -11,6 +11,7 @@
 //! | 3          | 8 bytes, b  | list the root from that cookie, `32 + 4b` bytes |
 //! | 4          | d i, 8 bytes, n | read file `i` of directory `d` at that offset, `16n` bytes |
 //! | 5          | d, 8 bytes  | list directory `d` from that cookie           |
+//! | 6          | i hi lo     | the `i`-th live process starts thread `hi * 256 + lo + 1` (if free) |
 //!
 //! A directory byte `d` picks the root (`d < 64`), the directory of a live
 //! PID or the `task`, `fd` or `sys/kernel` directory next to it. A pass is
@@ -25,12 +26,12 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use procfs::ProcFs;
+use procfs::{PidSource, ProcFs};
 use vfs::{DirEntry, Errno, FileSystem, FileType, InodeRef, OpenFlags};
 
-use crate::common::{dirent_size, fake_process, getdents, mount, FakeSource, FIXED_NAMES};
+use crate::common::{dirent_size, getdents, mount, FakeSource, FIXED_NAMES};
 
-const OPERATIONS: u8 = 6;
+const OPERATIONS: u8 = 7;
 /// Room for the longest entry (a 10-digit PID, `thread-self`).
 const MIN_BUDGET: usize = 32;
 const READ_UNIT: usize = 16;
@@ -163,15 +164,9 @@ pub fn run(data: &[u8]) {
         match op % OPERATIONS {
             0 => {
                 let pid = u32::from(arg()) * 256 + u32::from(arg()) + 1;
-                let is_new = world.source.with(|state| {
-                    let fresh = !state.processes.contains_key(&pid);
-                    state
-                        .processes
-                        .entry(pid)
-                        .or_insert_with(|| fake_process(pid));
-                    fresh
-                });
-                if is_new {
+                // A PID is free when no process or thread has it.
+                if world.source.thread_group(pid).is_none() {
+                    world.source.add(pid);
                     world.pass.touched.insert(pid);
                 }
             }
@@ -201,11 +196,20 @@ pub fn run(data: &[u8]) {
                     check_read(&dir, index, offset, len);
                 }
             }
-            _ => {
+            5 => {
                 let dir = world.directory(arg());
                 let cookie = word(&mut bytes);
                 if let Some(dir) = dir {
                     list_from(&dir, cookie, usize::MAX);
+                }
+            }
+            _ => {
+                let live = world.live();
+                let index = usize::from(arg());
+                let tid = u32::from(arg()) * 256 + u32::from(arg()) + 1;
+                let is_free = world.source.thread_group(tid).is_none();
+                if !live.is_empty() && is_free {
+                    world.source.add_thread(live[index % live.len()], tid);
                 }
             }
         }
