@@ -72,7 +72,8 @@ const ARTIFACT_KINDS: [&str; 4] = ["crash-", "timeout-", "oom-", "leak-"];
 #[derive(Debug, Default, PartialEq, Eq)]
 struct RunResult {
     runs: Option<u64>,
-    seconds: Option<u64>,
+    /// libFuzzer's count, or the wall time when it printed none.
+    seconds: u64,
     exit_ok: bool,
     artifacts: Vec<PathBuf>,
 }
@@ -111,7 +112,6 @@ pub fn main(args: &[String]) -> Result<bool> {
     let mut all_passed = true;
     for (name, result) in &results {
         let runs = result.runs.map_or("?".to_string(), |n| n.to_string());
-        let secs = result.seconds.map_or("?".to_string(), |n| n.to_string());
         let verdict = if result.passed() {
             "ok".to_string()
         } else if result.artifacts.is_empty() {
@@ -119,7 +119,7 @@ pub fn main(args: &[String]) -> Result<bool> {
         } else {
             format!("FAILED ({} artifacts)", result.artifacts.len())
         };
-        println!("{name:<10} {runs:<13} {secs:<8} {verdict}");
+        println!("{name:<10} {runs:<13} {:<8} {verdict}", result.seconds);
         for artifact in &result.artifacts {
             println!("           {}", util::show(artifact));
         }
@@ -215,7 +215,7 @@ fn run(target: &Target, binary: &Path, scratch: &Path, seconds: u64) -> Result<R
     let done = parse_done(&text);
     let result = RunResult {
         runs: done.map(|(runs, _)| runs),
-        seconds: Some(done.map_or(started.elapsed().as_secs(), |(_, secs)| secs)),
+        seconds: done.map_or(started.elapsed().as_secs(), |(_, secs)| secs),
         exit_ok: status.success(),
         artifacts: failed_inputs(&artifacts)?,
     };
@@ -286,7 +286,7 @@ artifact_prefix='target/hostfuzz/artifacts/elf/'; Test unit written to crash-0a1
     fn a_run_passes_only_when_finished_cleanly() {
         let clean = RunResult {
             runs: Some(10),
-            seconds: Some(1),
+            seconds: 1,
             exit_ok: true,
             artifacts: Vec::new(),
         };
