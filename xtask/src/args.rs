@@ -11,6 +11,7 @@ commands:
   run        build, then boot in QEMU with the serial console on this terminal
   test       host tests, in-kernel tests, boot check, contract suite, shell session
   fuzz       boot into the syscall fuzzer (cargo xtask fuzz --help)
+  fuzz-host  run the host libFuzzer targets (cargo xtask fuzz-host --help)
   iso        build a hybrid BIOS/UEFI ISO with Limine (LIMINE_DIR or /usr/share/limine)
   prereq     check and install the host tools
 

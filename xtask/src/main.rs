@@ -11,6 +11,7 @@ mod build;
 mod console;
 mod cpio;
 mod fuzz;
+mod hostfuzz;
 mod iso;
 mod linux;
 mod prereq;
@@ -35,6 +36,11 @@ fn main() -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some("fuzz") {
         let words: Vec<String> = std::env::args().skip(2).collect();
         return exit_code(fuzz::main(&words));
+    }
+    // And `fuzz-host`.
+    if std::env::args().nth(1).as_deref() == Some("fuzz-host") {
+        let words: Vec<String> = std::env::args().skip(2).collect();
+        return exit_code(hostfuzz::main(&words));
     }
     let opts = match args::parse(std::env::args().skip(1)) {
         Ok(opts) => opts,

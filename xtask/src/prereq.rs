@@ -13,6 +13,8 @@ pub enum Tool {
     Qemu,
     /// The host's C compiler, which the kernel's build script uses for the vDSO.
     CCompiler,
+    /// The host's C++ compiler, which builds libFuzzer for `fuzz-host`.
+    CxxCompiler,
     MuslGcc,
     /// gcc with glibc's static libraries, for the contracts built against glibc.
     GlibcStatic,
@@ -27,6 +29,7 @@ impl Tool {
         match self {
             Tool::Qemu => "qemu-system-x86",
             Tool::CCompiler => "gcc",
+            Tool::CxxCompiler => "g++",
             Tool::MuslGcc => "musl-tools",
             Tool::GlibcStatic => "gcc libc6-dev",
             Tool::Busybox => "busybox-static",
@@ -40,6 +43,7 @@ impl Tool {
         match self {
             Tool::Qemu => util::which("qemu-system-x86_64").is_some(),
             Tool::CCompiler => util::which("cc").is_some(),
+            Tool::CxxCompiler => util::which("c++").is_some(),
             Tool::MuslGcc => util::which("musl-gcc").is_some(),
             Tool::GlibcStatic => {
                 util::which("gcc").is_some()
@@ -148,6 +152,7 @@ pub fn check_all() -> Result<()> {
     ensure(&[
         Tool::Qemu,
         Tool::CCompiler,
+        Tool::CxxCompiler,
         Tool::MuslGcc,
         Tool::GlibcStatic,
         Tool::Busybox,

@@ -112,3 +112,13 @@ fn fuzz_body_survives_random_bytes_after_a_magic() {
         body::run(&input);
     }
 }
+
+#[test]
+fn committed_seed_corpus_runs_clean() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/cpio");
+    let mut unpacked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        unpacked += usize::from(body::run(&std::fs::read(entry.unwrap().path()).unwrap()));
+    }
+    assert!(unpacked > 0);
+}

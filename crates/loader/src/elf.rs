@@ -160,6 +160,12 @@ pub fn parse(
                 if phdr.p_filesz == 0 || phdr.p_filesz > PATH_MAX {
                     return Err(noexec("bad interpreter path"));
                 }
+                // Like Linux, a path the file cannot hold whole is refused,
+                // rather than read short.
+                let end = phdr.p_offset.checked_add(phdr.p_filesz);
+                if end.is_none_or(|end| end > file_size) {
+                    return Err(noexec("interpreter path past the end of the file"));
+                }
                 interp_range = Some((phdr.p_offset, phdr.p_filesz as usize));
             }
             PT_GNU_STACK => image.executable_stack = phdr.p_flags & PF_X != 0,
@@ -260,7 +266,7 @@ fn interpreter_path(mut bytes: Vec<u8>) -> Result<String> {
     if bytes.last() == Some(&0) {
         bytes.pop();
     }
-    if bytes.contains(&0) {
+    if bytes.is_empty() || bytes.contains(&0) {
         return Err(noexec("bad interpreter path"));
     }
     String::from_utf8(bytes).map_err(|_| noexec("bad interpreter path"))

@@ -99,6 +99,38 @@ fn interpreter_path_is_read() {
     );
 }
 
+fn with_interpreter(offset: u64, file_size: u64) -> Vec<u8> {
+    let interp = Phdr {
+        kind: PT_INTERP,
+        flags: PF_R,
+        offset,
+        vaddr: 0,
+        file_size,
+        mem_size: file_size,
+    };
+    build(ET_EXEC, 0x401000, &[text(0x401000), interp])
+}
+
+#[test]
+fn interpreter_past_the_end_of_the_file_is_enoexec() {
+    for offset in [0xff8, 0x1000, u64::MAX - 4] {
+        let bytes = with_interpreter(offset, 16);
+        let read_past_end = |_, _| panic!("the loader read past the end of the file");
+        let image = parse(&bytes, bytes.len() as u64, read_past_end);
+        assert_eq!(
+            image.unwrap_err().errno,
+            Errno::ENOEXEC,
+            "offset {offset:#x}"
+        );
+    }
+}
+
+#[test]
+fn empty_interpreter_path_is_enoexec() {
+    let bytes = with_interpreter(0x300, 1);
+    assert_eq!(errno_of(&bytes), Errno::ENOEXEC);
+}
+
 #[test]
 fn wrong_machine_or_class_is_enoexec() {
     let mut bytes = build(ET_EXEC, 0x401000, &[text(0x401000)]);

@@ -10,23 +10,6 @@ use common::*;
 use proptest::prelude::*;
 use vfs::{Errno, FileSystem, FileType};
 
-const FIXED_NAMES: [&str; 14] = [
-    ".",
-    "..",
-    "sys",
-    "cmdline",
-    "cpuinfo",
-    "filesystems",
-    "loadavg",
-    "meminfo",
-    "mounts",
-    "stat",
-    "uptime",
-    "version",
-    "self",
-    "thread-self",
-];
-
 fn source_with(pids: &[u32]) -> std::sync::Arc<FakeSource> {
     let source = FakeSource::new();
     for &pid in pids {

@@ -338,6 +338,24 @@ pub fn names(entries: &[DirEntry]) -> Vec<String> {
     entries.iter().map(|entry| entry.name.clone()).collect()
 }
 
+/// The root's entries before the PIDs, in listing order.
+pub const FIXED_NAMES: [&str; 14] = [
+    ".",
+    "..",
+    "sys",
+    "cmdline",
+    "cpuinfo",
+    "filesystems",
+    "loadavg",
+    "meminfo",
+    "mounts",
+    "stat",
+    "uptime",
+    "version",
+    "self",
+    "thread-self",
+];
+
 // Scenario set-up shared by the test files.
 
 pub const ROOT: u32 = 0;
