@@ -107,17 +107,9 @@ const FAILURE_STATUS: i32 = 35;
 fn check_crash_report(guest: &Guest, crash: &str, report: &mut Report) {
     let log = log_path(&format!("boot-crash-{crash}"));
     let machine = guest.machine(&format!("loglevel=info kestrel.crash={crash}"));
-    let mut console = match Console::start(&machine, &log) {
-        Ok(console) => console,
-        Err(err) => {
-            report.failed += 1;
-            report.note = err.0;
-            return;
-        }
+    let Some((exit, text)) = run_to_exit(&machine, &log, report) else {
+        return;
     };
-    let exit = console.wait_exit(TIMEOUT);
-    let text = console.text();
-    console.kill();
     let frames = guest
         .kestrel_elf
         .as_deref()
@@ -146,22 +138,36 @@ fn check_crash_report(guest: &Guest, crash: &str, report: &mut Report) {
     }
 }
 
+/// Boots `machine` until QEMU exits (or [`TIMEOUT`]); returns how it exited and
+/// what it printed, or `None` with the failure counted when QEMU did not start.
+fn run_to_exit(
+    machine: &crate::qemu::Machine,
+    log: &std::path::Path,
+    report: &mut Report,
+) -> Option<(Result<Option<i32>, Stop>, String)> {
+    let mut console = match Console::start(machine, log) {
+        Ok(console) => console,
+        Err(err) => {
+            report.failed += 1;
+            report.note = err.0;
+            return None;
+        }
+    };
+    let exit = console.wait_exit(TIMEOUT);
+    let text = console.text();
+    console.kill();
+    Some((exit, text))
+}
+
 /// Boots without `-initrd`: one clear line, then a clean power-off (status 0).
 fn check_no_initramfs(guest: &Guest, report: &mut Report) {
     let log = log_path("boot-no-initramfs");
     let mut machine = guest.machine("loglevel=info");
     machine.initrd = None;
-    let mut console = match Console::start(&machine, &log) {
-        Ok(console) => console,
-        Err(err) => {
-            report.failed += 1;
-            report.note = err.0;
-            return;
-        }
+    let Some((exit, text)) = run_to_exit(&machine, &log, report) else {
+        return;
     };
-    let exit = console.wait_exit(TIMEOUT);
-    let said = line_after(&console.text(), NO_INITRAMFS_MARK).is_some();
-    console.kill();
+    let said = line_after(&text, NO_INITRAMFS_MARK).is_some();
     if said && matches!(exit, Ok(Some(0))) {
         report.passed += 1;
         println!("boot   no initramfs: one line, then power-off  ok");
