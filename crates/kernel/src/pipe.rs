@@ -20,11 +20,10 @@ use vfs::{Errno, FileOps, PollEvents, Result};
 use crate::io;
 use crate::mm::oom::KernelCharge;
 use crate::task::sched;
-use platform::mm::page::Page;
+use platform::mm::page::{Page, PAGE_SIZE};
 
 /// Linux's default pipe capacity (16 pages).
 pub const PIPE_CAPACITY: usize = 65536;
-const PAGE_SIZE: usize = 4096;
 /// Writes up to this size are atomic (`PIPE_BUF`).
 pub const PIPE_BUF: usize = 4096;
 

@@ -4,7 +4,7 @@
 use core::sync::atomic::Ordering;
 
 use linux_raw_sys::general as raw;
-use platform::arch::trap::{self, FaultAccess, Irq, TrapFrame, TrapHandlers, PF_PRESENT, PF_USER};
+use platform::arch::trap::{self, FaultAccess, Irq, TrapFrame, TrapHandlers, PF_PRESENT};
 use process::signal::{SigInfo, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
 use process::Signal;
 
@@ -86,7 +86,6 @@ fn remember_fault(frame: &TrapFrame, vector: u8, fault_addr: Option<u64>) {
     last.trapno = u64::from(vector);
     last.error_code = frame.error_code;
     if let Some(addr) = fault_addr {
-        last.error_code |= PF_USER;
         if addr >= platform::mm::user::USER_SPACE_END {
             last.error_code |= PF_PRESENT;
         }

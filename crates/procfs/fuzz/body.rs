@@ -3,15 +3,15 @@
 //! /proc over the fake source of `tests/common`, whose processes spawn and
 //! exit between the steps of a listing of the root.
 //!
-//! | op (`% 7`) | arguments   | operation                                     |
-//! |------------|-------------|-----------------------------------------------|
-//! | 0          | hi lo       | spawn PID `hi * 256 + lo + 1` (if free)       |
-//! | 1          | i           | the `i`-th live process exits                 |
-//! | 2          | b           | the next getdents of the pass, `32 + 4b` bytes |
-//! | 3          | 8 bytes, b  | list the root from that cookie, `32 + 4b` bytes |
-//! | 4          | d i, 8 bytes, n | read file `i` of directory `d` at that offset, `16n` bytes |
-//! | 5          | d, 8 bytes  | list directory `d` from that cookie           |
-//! | 6          | i hi lo     | the `i`-th live process starts thread `hi * 256 + lo + 1` (if free) |
+//! | op (`% 7`) | arguments       | operation                                             |
+//! |------------|-----------------|-------------------------------------------------------|
+//! | 0          | hi lo           | spawn PID `hi * 256 + lo + 1` (if free)               |
+//! | 1          | i               | the `i`-th live process exits                         |
+//! | 2          | b               | the next getdents of the pass, `32 + 4b` bytes        |
+//! | 3          | 8 bytes, b      | list the root from that cookie, `32 + 4b` bytes       |
+//! | 4          | d i, 8 bytes, n | read file `i` of directory `d` at that offset, `16n` B |
+//! | 5          | d, 8 bytes      | list directory `d` from that cookie                   |
+//! | 6          | i hi lo         | live process `i` starts thread `hi*256 + lo + 1` if free |
 //!
 //! A directory byte `d` picks the root (`d < 64`), the directory of a live
 //! PID or the `task`, `fd` or `sys/kernel` directory next to it. A pass is

@@ -114,7 +114,7 @@ pub enum Irq {
 /// Page-fault error code bits (SDM vol. 3, 4.7).
 pub const PF_PRESENT: u64 = 1 << 0;
 const PF_WRITE: u64 = 1 << 1;
-pub const PF_USER: u64 = 1 << 2;
+const PF_USER: u64 = 1 << 2;
 const PF_INSTRUCTION: u64 = 1 << 4;
 
 /// What a faulting access was.

@@ -128,6 +128,12 @@ pub fn reserve_in_use() -> bool {
     RESERVE_IN_USE.load(Ordering::Relaxed)
 }
 
+/// Lowers the [`reserve_in_use`] flag once the kernel judged memory to be
+/// sufficient again; the heap's next draw on the reserve raises it.
+pub fn forget_reserve_use() {
+    RESERVE_IN_USE.store(false, Ordering::Relaxed);
+}
+
 fn take(frames: &mut FrameAllocator) -> Option<PhysFrame> {
     if frames.freed_top != NO_FRAME {
         let top = frames.freed_top;

@@ -11,7 +11,8 @@
 //! another. Init is never chosen.
 //!
 //! [`check`] runs before every return to user mode and costs one atomic
-//! load while the reserve is untouched.
+//! load unless the heap has drawn on the reserve since memory was last
+//! found sufficient.
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -24,9 +25,9 @@ use crate::signal;
 use crate::task::group::{self, Process};
 use crate::task::sched;
 
-/// Kernel heap a process caused and that no page count shows: the
-/// buffers of the pipes it made. Shared (`Arc`) with what it charges for,
-/// which may outlive the process.
+/// Memory a process made the kernel hold that its own page counts do not
+/// show: the pages of the pipes it made. Shared (`Arc`) with what it
+/// charges for, which may outlive the process.
 #[derive(Debug, Default)]
 pub struct KernelCharge(AtomicU64);
 
@@ -56,21 +57,13 @@ pub fn check() {
     if !frame::reserve_in_use() {
         return;
     }
-    let started = platform::time::monotonic_ns();
-    while is_low() {
-        let current = sched::current().process.pid;
-        let pending = VICTIM.load(Ordering::Relaxed);
-        let alive = pending != 0 && group::lookup(pending).is_some_and(|p| !p.is_zombie());
-        if !alive && !kill_one() {
-            return;
-        }
-        // The victim dies on its way back to user mode; anyone else waits.
-        if VICTIM.load(Ordering::Relaxed) == current
-            || platform::time::monotonic_ns() - started > MAX_WAIT_NS
-        {
-            return;
-        }
-        sched::schedule();
+    reclaim_until(|| !is_low());
+    // The heap may keep frames it no longer uses (it gives back only its
+    // top), so the reserve can stay short for good; the next time the heap
+    // grows into it raises the flag again, and until then this costs no
+    // more than the load above.
+    if !is_low() {
+        frame::forget_reserve_use();
     }
 }
 
@@ -79,18 +72,26 @@ pub fn check() {
 /// returns whether the fault should be retried. False means the faulting
 /// process is the one to die (it holds the most, or nothing else can go).
 pub fn reclaim_for_fault() -> bool {
+    reclaim_until(|| {
+        let stats = frame::stats();
+        stats.free > stats.reserve
+    })
+}
+
+/// Kills one process after another, each time waiting for the last victim
+/// to be gone, until `enough` holds. Returns true when it does, or when a
+/// second went by; false when the caller itself is the victim or nothing
+/// is left to kill.
+fn reclaim_until(enough: impl Fn() -> bool) -> bool {
     let current = sched::current().process.pid;
     let started = platform::time::monotonic_ns();
-    loop {
-        let stats = frame::stats();
-        if stats.free > stats.reserve {
-            return true;
-        }
+    while !enough() {
         let pending = VICTIM.load(Ordering::Relaxed);
         let alive = pending != 0 && group::lookup(pending).is_some_and(|p| !p.is_zombie());
         if !alive && !kill_one() {
             return false;
         }
+        // The victim dies on its way back to user mode; anyone else waits.
         if VICTIM.load(Ordering::Relaxed) == current {
             return false;
         }
@@ -99,6 +100,7 @@ pub fn reclaim_for_fault() -> bool {
         }
         sched::schedule();
     }
+    true
 }
 
 /// Whether the heap is more than halfway into the reserve, counting what
@@ -146,8 +148,8 @@ fn choose() -> Option<(Arc<Process>, u64)> {
 }
 
 /// What a process costs, in pages: its resident set, its mappings, open
-/// files and threads' kernel stacks, and its [`KernelCharge`]. Locks that are taken are
-/// skipped rather than waited for.
+/// files and threads' kernel stacks, and its [`KernelCharge`]. Locks that
+/// are taken are skipped rather than waited for.
 fn footprint(process: &Process) -> u64 {
     /// Heap bytes a mapping or an open file costs, roughly.
     const OBJECT_BYTES: u64 = 256;

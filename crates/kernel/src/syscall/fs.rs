@@ -92,7 +92,6 @@ fn with_buffer(len: usize, transfer: impl FnOnce(&mut [u8]) -> SysResult) -> Sys
     transfer(&mut user::buffer(len.min(IO_CHUNK))?)
 }
 
-/// Reads into user memory at `addr`, chunk by chunk; stops at a short read.
 /// What Linux's `vfs_read` and `vfs_write` check before anything else: EBADF
 /// for a file not open in that direction, then EFAULT for a buffer that is
 /// not wholly in user space, whatever the file. Returns the length.
@@ -103,6 +102,7 @@ fn check_transfer(allowed: bool, addr: u64, len: u64) -> Result<usize> {
     user::check_access(addr, len)
 }
 
+/// Reads into user memory at `addr`, chunk by chunk; stops at a short read.
 fn read_to_user(file: &OpenFile, addr: u64, len: u64, offset: Option<i64>) -> SysResult {
     let len = check_transfer(file.flags().can_read(), addr, len)?;
     check_span(offset, len)?;
