@@ -3,7 +3,9 @@
 //! `talc` manages one contiguous heap starting at `HEAP_BASE`. When it runs
 //! out, [`FrameSource::acquire`] maps more frames at the heap's end and
 //! extends it, drawing on the frame allocator's reserve if need be; when
-//! the top of the heap comes free, its frames go back. When no
+//! the top of the heap comes free, its frames go back. Free memory below
+//! the top stays with the heap (a known gap: a fragmented heap keeps what
+//! it grew to; allocations can reuse it, user pages cannot). When no
 //! frame is left the allocation returns null, so `try_reserve` and other
 //! fallible paths see the error.
 

@@ -10,6 +10,12 @@
 //! holds the most, one at a time, and waits for it to die before choosing
 //! another. Init is never chosen.
 //!
+//! Known gaps: the reserve only has to outlast one system call's heap use,
+//! so a single allocation that cannot fail and is larger than what is left
+//! of the reserve (a few MiB) would still panic; none is known. The
+//! footprint that picks the victim is an estimate (mappings and open files
+//! at 256 bytes each).
+//!
 //! [`check`] runs before every return to user mode and costs one atomic
 //! load unless the heap has drawn on the reserve since memory was last
 //! found sufficient.
