@@ -132,59 +132,42 @@ unsafe impl Source for FrameSource {
     }
 }
 
-struct Heap {
-    talc: Talc<FrameSource, DefaultBinning>,
-    /// Bytes handed out and not yet freed.
-    in_use: usize,
-}
-
 struct KernelHeap {
-    heap: IrqMutex<Heap>,
+    talc: IrqMutex<Talc<FrameSource, DefaultBinning>>,
 }
 
 #[global_allocator]
 static HEAP: KernelHeap = KernelHeap {
-    heap: IrqMutex::new(Heap {
-        talc: Talc::new(FrameSource {
-            heap_end: None,
-            mapped_end: HEAP_BASE,
-        }),
-        in_use: 0,
-    }),
+    talc: IrqMutex::new(Talc::new(FrameSource {
+        heap_end: None,
+        mapped_end: HEAP_BASE,
+    })),
 };
 
 // SAFETY: talc upholds the `GlobalAlloc` contract; every access goes through
 // the lock, with interrupts off so handlers may allocate too.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let mut heap = self.heap.lock();
+        let mut talc = self.talc.lock();
         // SAFETY: `GlobalAlloc` callers never pass a zero-sized layout.
-        match unsafe { heap.talc.allocate(layout) } {
-            Some(ptr) => {
-                heap.in_use += layout.size();
-                ptr.as_ptr()
-            }
-            None => null_mut(),
-        }
+        unsafe { talc.allocate(layout) }.map_or(null_mut(), NonNull::as_ptr)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let mut heap = self.heap.lock();
         // SAFETY: the caller passes a pointer this allocator returned for
         // `layout`.
-        unsafe { heap.talc.deallocate(ptr, layout) };
-        heap.in_use -= layout.size();
+        unsafe { self.talc.lock().deallocate(ptr, layout) };
     }
 }
 
 /// Bytes of the heap region backed by frames.
 pub fn mapped_bytes() -> u64 {
-    HEAP.heap.lock().talc.source.mapped_end - HEAP_BASE
+    HEAP.talc.lock().source.mapped_end - HEAP_BASE
 }
 
-/// Bytes of the mapped heap not handed out: what it can still give
-/// without new frames (less what fragmentation wastes).
+/// Bytes the heap can still hand out without new frames: its free chunks as
+/// talc counts them, after chunk tags (less what fragmentation wastes for
+/// large requests).
 pub fn unused_bytes() -> u64 {
-    let heap = HEAP.heap.lock();
-    (heap.talc.source.mapped_end - HEAP_BASE).saturating_sub(heap.in_use as u64)
+    HEAP.talc.lock().counters().available_bytes as u64
 }
